@@ -1,0 +1,108 @@
+// Received bytes kept as the list of chunks they arrived in. Nothing is concatenated up front:
+// a read that lies in one chunk is a view into it, and only a read spanning chunks copies.
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Consumed slots at the front are dropped in one splice once there are this many of them and
+ * they are at least half the list, so compaction stays amortised O(1) per chunk.
+ */
+const COMPACT_AFTER = 64;
+
+export class ChunkQueue {
+  private chunks: Buffer[] = [];
+  /** Index in `chunks` of the chunk being read; earlier slots are consumed. */
+  private head = 0;
+  /** Read position inside chunks[head]. */
+  private offset = 0;
+  private total = 0;
+
+  /** Bytes queued and not yet consumed. */
+  get length(): number {
+    return this.total;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+  }
+
+  /** The byte `index` positions past the read position; the caller checks `length` first. */
+  byteAt(index: number): number {
+    const first = this.chunks[this.head]!;
+    const at = this.offset + index;
+    if (at < first.length) return first[at]!;
+    return this.byteAtSlow(at - first.length);
+  }
+
+  private byteAtSlow(index: number): number {
+    let remaining = index;
+    for (let i = this.head + 1; ; i++) {
+      const chunk = this.chunks[i]!;
+      if (remaining < chunk.length) return chunk[remaining]!;
+      remaining -= chunk.length;
+    }
+  }
+
+  /** Drop `count` bytes (count ≤ length). */
+  skip(count: number): void {
+    this.total -= count;
+    let remaining = count;
+    while (remaining > 0) {
+      const available = this.chunks[this.head]!.length - this.offset;
+      if (remaining < available) {
+        this.offset += remaining;
+        return;
+      }
+      remaining -= available;
+      this.advanceChunk();
+    }
+  }
+
+  /**
+   * Remove and return the next `count` bytes (count ≤ length): a view into the current chunk
+   * when they lie in it, else a fresh copy of the bytes from the chunks they span.
+   */
+  take(count: number): Buffer {
+    if (count === 0) return EMPTY;
+    const first = this.chunks[this.head]!;
+    const end = this.offset + count;
+    if (end <= first.length) {
+      const view = first.subarray(this.offset, end);
+      this.total -= count;
+      if (end === first.length) this.advanceChunk();
+      else this.offset = end;
+      return view;
+    }
+    return this.takeSpanning(count);
+  }
+
+  private takeSpanning(count: number): Buffer {
+    const output = Buffer.allocUnsafe(count);
+    let written = 0;
+    while (written < count) {
+      const chunk = this.chunks[this.head]!;
+      const copied = chunk.copy(output, written, this.offset, Math.min(chunk.length, this.offset + count - written));
+      written += copied;
+      this.offset += copied;
+      if (this.offset === chunk.length) this.advanceChunk();
+    }
+    this.total -= count;
+    return output;
+  }
+
+  private advanceChunk(): void {
+    this.offset = 0;
+    this.head++;
+    if (this.head === this.chunks.length) {
+      // Everything consumed: the common case for a socket read holding whole frames.
+      this.chunks.length = 0;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.chunks.length) {
+      // Many small chunks (a slow trickle): drop consumed slots without an O(n) shift per chunk.
+      this.chunks.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
