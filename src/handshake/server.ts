@@ -1,0 +1,179 @@
+// The server's side of the opening handshake (RFC 6455 §4.2): decide whether a parsed request is
+// a valid WebSocket upgrade, and write the 101 or the error response. Pure: strings in, strings out.
+
+import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { HttpHead } from './http-parser.js';
+import { headerHasToken, isFieldValue, isToken, parseTokenList } from './tokens.js';
+
+/** RFC 6455 §1.3: the GUID appended to the client's key before hashing. */
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The only protocol version this library speaks (RFC 6455 §4.1 item 9). */
+const SUPPORTED_VERSION = '13';
+
+export interface UpgradeRequestInfo {
+  key: string;
+  /** offered subprotocols in order (Sec-WebSocket-Protocol, comma list of tokens, duplicates → error 400) */
+  protocols: string[];
+  /** raw Sec-WebSocket-Extensions header or undefined */
+  extensions: string | undefined;
+  version: 13;
+}
+
+export type UpgradeValidation =
+  | { ok: true; info: UpgradeRequestInfo }
+  | {
+      ok: false;
+      status: number;
+      message: string;
+      /** extra response headers, e.g. { 'Sec-WebSocket-Version': '13' } with 426 */
+      headers?: Record<string, string>;
+    };
+
+type UpgradeRejection = Extract<UpgradeValidation, { ok: false }>;
+
+/**
+ * Checks a request against RFC 6455 §4.2.1, in this order:
+ * - method GET, else 405 with `Allow: GET` (RFC 7231 §6.5.5 requires Allow with 405);
+ * - HTTP/1.1 or later, else 400. Not 505: RFC 7231 §6.6.6 reserves 505 for refusing the *major*
+ *   version, and HTTP/1.0 shares major version 1 with HTTP/1.1;
+ * - exactly one Host header, else 400 (RFC 7230 §5.4; repeated headers arrive joined with ', ');
+ * - Upgrade containing the token `websocket` and Connection containing `upgrade`, compared
+ *   case-insensitively within comma lists, else 400;
+ * - Sec-WebSocket-Key decoding to 16 bytes (22 base64 characters and '=='), else 400;
+ * - Sec-WebSocket-Version `13`, else 426 with `Sec-WebSocket-Version: 13`, also when it is missing:
+ *   §4.2.2 answers any version the server does not understand with the versions it does;
+ * - Sec-WebSocket-Protocol, when present, a list of distinct tokens, else 400.
+ * Sec-WebSocket-Extensions is returned raw; the caller negotiates it.
+ */
+export function validateUpgradeRequest(
+  head: Pick<HttpHead, 'method' | 'httpVersionMajor' | 'httpVersionMinor' | 'headers'>,
+): UpgradeValidation {
+  const { headers } = head;
+  if (head.method !== 'GET') return reject(405, 'Invalid HTTP method', { Allow: 'GET' });
+  if (head.httpVersionMajor < 1 || (head.httpVersionMajor === 1 && head.httpVersionMinor < 1)) {
+    return reject(400, 'HTTP/1.1 or later is required');
+  }
+  const host = headers['host'];
+  if (host === undefined || host.includes(',')) return reject(400, 'Missing or invalid Host header');
+  if (!headerHasToken(headers['upgrade'], 'websocket')) return reject(400, 'Invalid Upgrade header');
+  if (!headerHasToken(headers['connection'], 'upgrade')) return reject(400, 'Invalid Connection header');
+  const key = headers['sec-websocket-key'];
+  if (key === undefined || !isValidKey(key)) return reject(400, 'Missing or invalid Sec-WebSocket-Key header');
+  if (headers['sec-websocket-version'] !== SUPPORTED_VERSION) {
+    return reject(426, 'Missing or invalid Sec-WebSocket-Version header', { 'Sec-WebSocket-Version': SUPPORTED_VERSION });
+  }
+  const protocols = parseOfferedProtocols(headers['sec-websocket-protocol']);
+  if (protocols === null) return reject(400, 'Invalid Sec-WebSocket-Protocol header');
+  return {
+    ok: true,
+    info: { key, protocols, extensions: headers['sec-websocket-extensions'], version: 13 },
+  };
+}
+
+function reject(status: number, message: string, headers?: Record<string, string>): UpgradeRejection {
+  return headers === undefined ? { ok: false, status, message } : { ok: false, status, message, headers };
+}
+
+/** Absent means none offered; present must be distinct tokens (RFC 6455 §4.1 item 10). */
+function parseOfferedProtocols(value: string | undefined): string[] | null {
+  if (value === undefined) return [];
+  const protocols = parseTokenList(value);
+  if (protocols === null || new Set(protocols).size !== protocols.length) return null;
+  return protocols;
+}
+
+const BASE64_ALPHABET = buildBase64Table();
+
+function buildBase64Table(): Uint8Array {
+  const table = new Uint8Array(128);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let index = 0; index < alphabet.length; index++) table[alphabet.charCodeAt(index)] = 1;
+  return table;
+}
+
+/**
+ * RFC 6455 §4.2.1 item 5: a base64 value that decodes to 16 bytes, i.e. 22 alphabet characters
+ * and '=='. The unused low bits of the 22nd character are not required to be zero, as lenient
+ * decoders (and other servers) accept them.
+ */
+function isValidKey(key: string): boolean {
+  if (key.length !== 24 || key.charCodeAt(22) !== 0x3d || key.charCodeAt(23) !== 0x3d) return false;
+  for (let index = 0; index < 22; index++) {
+    const code = key.charCodeAt(index);
+    if (code >= 128 || BASE64_ALPHABET[code] !== 1) return false;
+  }
+  return true;
+}
+
+/** base64(SHA-1(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')) */
+export function computeAcceptKey(key: string): string {
+  return createHash('sha1').update(key + WEBSOCKET_GUID, 'latin1').digest('base64');
+}
+
+/**
+ * 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: …\r\n' + optional Sec-WebSocket-Protocol / Sec-WebSocket-Extensions + extra lines (as given, already 'Name: value') + '\r\n'
+ *
+ * Throws a TypeError when a value would break the response into extra lines (CR, LF or another
+ * control character): those come from the application, never from the peer, and writing them
+ * would let a value inject headers.
+ */
+export function buildAcceptResponse(
+  acceptKey: string,
+  options: { protocol?: string; extensions?: string; extraHeaderLines?: string[] },
+): string {
+  const lines = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    headerLine('Sec-WebSocket-Accept', acceptKey),
+  ];
+  if (options.protocol !== undefined && options.protocol !== '') {
+    lines.push(headerLine('Sec-WebSocket-Protocol', options.protocol));
+  }
+  if (options.extensions !== undefined && options.extensions !== '') {
+    lines.push(headerLine('Sec-WebSocket-Extensions', options.extensions));
+  }
+  for (const line of options.extraHeaderLines ?? []) lines.push(checkedRawLine(line));
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * A complete HTTP error response that closes: status line with the standard reason phrase (node:http STATUS_CODES is a fine table), Connection: close, Content-Type: text/html, Content-Length, extra headers, body = message (or the reason phrase).
+ *
+ * An extra header with the same name as a default (compared case-insensitively) replaces it.
+ * Throws a TypeError on a status outside 100-999 or a header that is not a token name with a
+ * single-line value (see buildAcceptResponse).
+ */
+export function buildErrorResponse(status: number, message?: string, headers?: Record<string, string | number>): string {
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new TypeError(`Invalid HTTP status code: ${status}`);
+  }
+  const reason = STATUS_CODES[status] ?? 'Unknown';
+  const body = message ?? reason;
+  const fields = new Map<string, [string, string]>();
+  const setField = (name: string, value: string | number): void => {
+    fields.set(name.toLowerCase(), [name, String(value)]);
+  };
+  setField('Connection', 'close');
+  setField('Content-Type', 'text/html');
+  setField('Content-Length', Buffer.byteLength(body));
+  for (const [name, value] of Object.entries(headers ?? {})) setField(name, value);
+  const lines = [`HTTP/1.1 ${status} ${reason}`];
+  for (const [name, value] of fields.values()) lines.push(headerLine(name, value));
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/** `Name: value`, refusing anything that would not stay one header line. */
+export function headerLine(name: string, value: string): string {
+  if (!isToken(name)) throw new TypeError(`Invalid HTTP header name: ${JSON.stringify(name)}`);
+  if (!isFieldValue(value)) throw new TypeError(`Invalid character in the value of the ${name} header`);
+  return `${name}: ${value}`;
+}
+
+function checkedRawLine(line: string): string {
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw new TypeError(`Invalid HTTP header line: ${JSON.stringify(line)}`);
+  headerLine(line.slice(0, colon), line.slice(colon + 1));
+  return line;
+}
