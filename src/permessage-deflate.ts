@@ -1,0 +1,414 @@
+// The permessage-deflate codec (RFC 7692 §7.2): raw DEFLATE per message, with the agreed window
+// sizes and context takeover, bounded output on inflate, and every zlib job passing through a
+// process-wide limiter. The only file of the library that touches node:zlib.
+
+import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import type { DeflateParams, PerMessageDeflateOptions } from './protocol/deflate.js';
+import { sharedZlibLimiter, type ZlibJobLimiter } from './zlib-job-limiter.js';
+
+/** An error of the codec; `closeCode` is what the connection should close with, if any. */
+export type DeflateError = Error & { closeCode?: number; code?: string };
+
+export type CompressCallback = (error: Error | null, result?: Buffer) => void;
+export type DecompressCallback = (error: DeflateError | null) => void;
+/** Receives inflated bytes as they come; return false to stop decompressing. */
+export type InflatedChunkHandler = (chunk: Buffer) => boolean;
+
+/**
+ * §7.2.1: a sender flushes with Z_SYNC_FLUSH, which ends in an empty stored block, and strips its
+ * last four bytes 00 00 FF FF; §7.2.2: the receiver appends them again before inflating.
+ */
+const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+/**
+ * zlib rejects windowBits 8 for raw deflate (since 1.2.9), and Node quietly turns it into 9.
+ * That is still within a negotiated 8: deflate never emits a distance beyond window - 262 bytes,
+ * and 2^9 - 262 = 250 < 256. The inflater gets 9 too, so a peer whose zlib made the same upgrade
+ * is decoded whatever it emits.
+ */
+function zlibWindowBits(negotiated: number): number {
+  return Math.max(9, negotiated);
+}
+
+const DEFAULT_THRESHOLD = 1024;
+const DEFAULT_CONCURRENCY_LIMIT = 10;
+
+// Listeners are shared module functions that find their codec through a symbol-keyed field,
+// rather than closures allocated for every connection.
+const kOwner = Symbol('permessage-deflate owner');
+const kDeflateData = Symbol('deflate data');
+const kDeflateError = Symbol('deflate error');
+const kInflateData = Symbol('inflate data');
+const kInflateError = Symbol('inflate error');
+
+type OwnedStream<S> = S & { [kOwner]: PerMessageDeflate | null };
+
+function onDeflateData(this: OwnedStream<DeflateRaw>, chunk: Buffer): void {
+  this[kOwner]?.[kDeflateData](chunk);
+}
+function onDeflateError(this: OwnedStream<DeflateRaw>, error: Error): void {
+  this[kOwner]?.[kDeflateError](this, error);
+}
+function onInflateData(this: OwnedStream<InflateRaw>, chunk: Buffer): void {
+  this[kOwner]?.[kInflateData](chunk);
+}
+function onInflateError(this: OwnedStream<InflateRaw>, error: Error): void {
+  this[kOwner]?.[kInflateError](this, error);
+}
+function ignoreError(): void {}
+
+interface CompressJob {
+  data: Buffer;
+  callback: CompressCallback;
+}
+
+interface DecompressJob {
+  data: Buffer;
+  fin: boolean;
+  onChunk: InflatedChunkHandler;
+  callback: DecompressCallback;
+}
+
+function messageTooBig(): DeflateError {
+  // Same message and code as ws, which users match on.
+  return Object.assign(new RangeError('Max payload size exceeded'), {
+    closeCode: 1009,
+    code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+  });
+}
+
+function corruptData(zlibError: Error): DeflateError {
+  // RFC 7692 names no close code for undecodable data. 1007 (data inconsistent with the message
+  // type, RFC 6455 §7.4.1) is what ws sends; zlib's own `code` (e.g. Z_DATA_ERROR) is kept.
+  return Object.assign(zlibError, { closeCode: 1007 });
+}
+
+function aborted(): DeflateError {
+  return Object.assign(new Error('Decompression stopped by the chunk handler'), {
+    code: 'WS_ERR_DECOMPRESSION_ABORTED',
+  });
+}
+
+function closed(): DeflateError {
+  return Object.assign(new Error('The permessage-deflate context was closed'), {
+    code: 'WS_ERR_DEFLATE_CLOSED',
+  });
+}
+
+/**
+ * One connection's compressor and decompressor. zlib contexts (a few hundred KiB for deflate at
+ * the default memLevel) are created on first use, and closed after every message in a direction
+ * without context takeover, so idle connections cost only this object.
+ *
+ * Each direction runs one job at a time, in call order, so callbacks fire in call order and the
+ * stream's output belongs to exactly one message; across instances the shared limiter bounds the
+ * number of jobs inside zlib.
+ */
+export class PerMessageDeflate {
+  /** Payloads smaller than this many bytes should be sent uncompressed (default 1024). */
+  readonly threshold: number;
+
+  private readonly limiter: ZlibJobLimiter;
+  private readonly deflateOptions: PerMessageDeflateOptions['zlibDeflateOptions'];
+  private readonly inflateOptions: PerMessageDeflateOptions['zlibInflateOptions'];
+  private readonly deflateWindowBits: number;
+  private readonly inflateWindowBits: number;
+  private readonly dropDeflateAfterMessage: boolean;
+  private readonly dropInflateAfterMessage: boolean;
+  private isClosed = false;
+
+  private deflate: OwnedStream<DeflateRaw> | null = null;
+  private compressBacklog: CompressJob[] | null = null;
+  /** A compress job is waiting in the limiter or running. */
+  private compressBusy = false;
+  private compressJob: CompressJob | null = null;
+  private compressRelease: (() => void) | null = null;
+  private deflateChunks: Buffer[] = [];
+  private deflateLength = 0;
+
+  private inflate: OwnedStream<InflateRaw> | null = null;
+  private decompressBacklog: DecompressJob[] | null = null;
+  private decompressBusy = false;
+  private decompressJob: DecompressJob | null = null;
+  private decompressRelease: (() => void) | null = null;
+  /** Bytes inflated so far for the current message, across its frames. */
+  private inflatedLength = 0;
+  /** Once inflating failed the shared context is lost, so every later message fails too. */
+  private decompressFailure: DeflateError | null = null;
+
+  /**
+   * @param params the agreed parameters
+   * @param role which side we are: picks our direction's window and context takeover
+   * @param options threshold, zlib options and concurrency limit
+   * @param maxMessageSize most bytes one inflated message may have; 0 = unlimited
+   */
+  constructor(
+    params: DeflateParams,
+    role: 'server' | 'client',
+    options: PerMessageDeflateOptions,
+    private readonly maxMessageSize: number,
+  ) {
+    this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    this.limiter = sharedZlibLimiter(options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT);
+    this.deflateOptions = options.zlibDeflateOptions;
+    this.inflateOptions = options.zlibInflateOptions;
+    const isServer = role === 'server';
+    this.deflateWindowBits = zlibWindowBits(isServer ? params.serverMaxWindowBits : params.clientMaxWindowBits);
+    this.inflateWindowBits = zlibWindowBits(isServer ? params.clientMaxWindowBits : params.serverMaxWindowBits);
+    this.dropDeflateAfterMessage = isServer ? params.serverNoContextTakeover : params.clientNoContextTakeover;
+    this.dropInflateAfterMessage = isServer ? params.clientNoContextTakeover : params.serverNoContextTakeover;
+  }
+
+  /**
+   * Compress one whole message (fragmentation happens afterwards) and pass the payload, without
+   * the trailing 00 00 FF FF, to `callback`. `data` must not change until the callback. Callbacks
+   * fire asynchronously, in call order.
+   */
+  compress(data: Buffer, callback: CompressCallback): void {
+    if (this.isClosed) {
+      process.nextTick(callback, closed());
+      return;
+    }
+    (this.compressBacklog ??= []).push({ data, callback });
+    this.pumpCompress();
+  }
+
+  /**
+   * Inflate one frame's payload of a compressed message; `fin` marks its last frame. Inflated
+   * bytes go to `onChunk` as zlib produces them. `callback` fires once per call, in call order:
+   * - null when the frame is done;
+   * - closeCode 1009, code WS_ERR_UNSUPPORTED_MESSAGE_LENGTH as soon as the message would pass
+   *   maxMessageSize (the chunk that crosses it is not handed out, so a deflate bomb never
+   *   costs more than the limit);
+   * - closeCode 1007 when the data is not valid DEFLATE;
+   * - code WS_ERR_DECOMPRESSION_ABORTED, no closeCode, after `onChunk` returned false (the
+   *   caller already knows why).
+   * After any error the context is gone and every later call fails with the same error.
+   */
+  decompress(data: Buffer, fin: boolean, onChunk: InflatedChunkHandler, callback: DecompressCallback): void {
+    const failure = this.isClosed ? closed() : this.decompressFailure;
+    if (failure !== null) {
+      process.nextTick(callback, failure);
+      return;
+    }
+    (this.decompressBacklog ??= []).push({ data, fin, onChunk, callback });
+    this.pumpDecompress();
+  }
+
+  /**
+   * Release the zlib contexts (the connection closed). Jobs not yet finished get an error with
+   * code WS_ERR_DEFLATE_CLOSED on the next tick; nothing runs inside this call.
+   */
+  cleanup(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const unfinished: Array<CompressJob | DecompressJob> = [];
+    if (this.compressJob !== null) unfinished.push(this.compressJob);
+    if (this.decompressJob !== null) unfinished.push(this.decompressJob);
+    unfinished.push(...(this.compressBacklog ?? []), ...(this.decompressBacklog ?? []));
+    this.compressBacklog = this.decompressBacklog = null;
+    this.compressJob = this.decompressJob = null;
+    this.discardDeflate();
+    this.discardInflate();
+    this.releaseCompressSlot();
+    this.releaseDecompressSlot();
+    if (unfinished.length > 0) {
+      const error = closed();
+      process.nextTick(() => {
+        for (const job of unfinished) job.callback(error);
+      });
+    }
+  }
+
+  // ---- compression ------------------------------------------------------------------------
+
+  private pumpCompress(): void {
+    if (this.compressBusy || this.compressBacklog === null || this.compressBacklog.length === 0) return;
+    this.compressBusy = true;
+    this.limiter.run((release) => this.startCompress(release));
+  }
+
+  private startCompress(release: () => void): void {
+    const job = this.compressBacklog?.shift();
+    if (this.isClosed || job === undefined) {
+      release();
+      return;
+    }
+    this.compressJob = job;
+    this.compressRelease = release;
+    const stream = (this.deflate ??= this.createDeflate());
+    stream.write(job.data);
+    stream.flush(constants.Z_SYNC_FLUSH, () => this.finishCompress(stream, job));
+  }
+
+  private createDeflate(): OwnedStream<DeflateRaw> {
+    const stream = createDeflateRaw({
+      ...this.deflateOptions,
+      windowBits: this.deflateWindowBits,
+    }) as OwnedStream<DeflateRaw>;
+    stream[kOwner] = this;
+    stream.on('data', onDeflateData);
+    stream.on('error', onDeflateError);
+    return stream;
+  }
+
+  /** @internal */
+  [kDeflateData](chunk: Buffer): void {
+    this.deflateChunks.push(chunk);
+    this.deflateLength += chunk.length;
+  }
+
+  private finishCompress(stream: DeflateRaw, job: CompressJob): void {
+    if (stream !== this.deflate || job !== this.compressJob) return; // closed or failed meanwhile
+    const chunks = this.deflateChunks;
+    const output = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.deflateLength);
+    this.deflateChunks = [];
+    this.deflateLength = 0;
+    this.compressJob = null;
+    if (this.dropDeflateAfterMessage) this.discardDeflate();
+    this.releaseCompressSlot();
+    this.pumpCompress();
+    // Z_SYNC_FLUSH always ends in the empty stored block 00 00 FF FF (§7.2.1).
+    job.callback(null, output.subarray(0, output.length - TRAILER.length));
+  }
+
+  /** @internal */
+  [kDeflateError](stream: DeflateRaw, error: Error): void {
+    if (stream !== this.deflate) return;
+    const job = this.compressJob;
+    this.compressJob = null;
+    this.deflateChunks = [];
+    this.deflateLength = 0;
+    // A fresh context is safe for the peer: it never refers back to bytes it did not send.
+    this.discardDeflate();
+    this.releaseCompressSlot();
+    this.pumpCompress();
+    job?.callback(error);
+  }
+
+  private releaseCompressSlot(): void {
+    const release = this.compressRelease;
+    this.compressRelease = null;
+    this.compressBusy = false;
+    release?.();
+  }
+
+  private discardDeflate(): void {
+    const stream = this.deflate;
+    if (stream === null) return;
+    this.deflate = null;
+    detach(stream, onDeflateData, onDeflateError);
+  }
+
+  // ---- decompression ----------------------------------------------------------------------
+
+  private pumpDecompress(): void {
+    if (this.decompressBusy || this.decompressBacklog === null || this.decompressBacklog.length === 0) return;
+    this.decompressBusy = true;
+    this.limiter.run((release) => this.startDecompress(release));
+  }
+
+  private startDecompress(release: () => void): void {
+    const job = this.decompressBacklog?.shift();
+    if (this.isClosed || job === undefined) {
+      release();
+      return;
+    }
+    this.decompressJob = job;
+    this.decompressRelease = release;
+    const stream = (this.inflate ??= this.createInflate());
+    stream.write(job.data);
+    if (job.fin) stream.write(TRAILER);
+    stream.flush(() => this.finishDecompress(stream, job));
+  }
+
+  private createInflate(): OwnedStream<InflateRaw> {
+    const stream = createInflateRaw({
+      ...this.inflateOptions,
+      windowBits: this.inflateWindowBits,
+    }) as OwnedStream<InflateRaw>;
+    stream[kOwner] = this;
+    stream.on('data', onInflateData);
+    stream.on('error', onInflateError);
+    return stream;
+  }
+
+  /** @internal */
+  [kInflateData](chunk: Buffer): void {
+    const job = this.decompressJob;
+    if (job === null) return;
+    this.inflatedLength += chunk.length;
+    if (this.maxMessageSize > 0 && this.inflatedLength > this.maxMessageSize) {
+      this.failDecompress(messageTooBig());
+      return;
+    }
+    const proceed = job.onChunk(chunk);
+    // onChunk may have failed or closed us itself; then the job is settled already.
+    if (!proceed && this.decompressJob === job) this.failDecompress(aborted());
+  }
+
+  private finishDecompress(stream: InflateRaw, job: DecompressJob): void {
+    if (stream !== this.inflate || job !== this.decompressJob) return; // failed or closed meanwhile
+    this.decompressJob = null;
+    if (job.fin) {
+      this.inflatedLength = 0;
+      if (this.dropInflateAfterMessage) this.discardInflate();
+    }
+    this.releaseDecompressSlot();
+    this.pumpDecompress();
+    job.callback(null);
+  }
+
+  /** @internal */
+  [kInflateError](stream: InflateRaw, error: Error): void {
+    if (stream === this.inflate) this.failDecompress(corruptData(error));
+  }
+
+  /**
+   * Stop at once: drop the context (so zlib produces nothing more for us), settle the running
+   * job and everything queued behind it with `error`.
+   */
+  private failDecompress(error: DeflateError): void {
+    const failed: DecompressJob[] = [];
+    if (this.decompressJob !== null) failed.push(this.decompressJob);
+    failed.push(...(this.decompressBacklog ?? []));
+    this.decompressJob = null;
+    this.decompressBacklog = null;
+    this.decompressFailure = error;
+    this.inflatedLength = 0;
+    this.discardInflate();
+    this.releaseDecompressSlot();
+    for (const job of failed) job.callback(error);
+  }
+
+  private releaseDecompressSlot(): void {
+    const release = this.decompressRelease;
+    this.decompressRelease = null;
+    this.decompressBusy = false;
+    release?.();
+  }
+
+  private discardInflate(): void {
+    const stream = this.inflate;
+    if (stream === null) return;
+    this.inflate = null;
+    detach(stream, onInflateData, onInflateError);
+  }
+}
+
+/**
+ * Cut a stream loose from its codec and close it. Work already on the thread pool still
+ * completes and may report; the owner link is gone, so nothing reaches the codec, and a late
+ * error is swallowed rather than crashing the process.
+ */
+function detach<S extends DeflateRaw | InflateRaw>(
+  stream: OwnedStream<S>,
+  onData: (this: OwnedStream<S>, chunk: Buffer) => void,
+  onError: (this: OwnedStream<S>, error: Error) => void,
+): void {
+  stream[kOwner] = null;
+  stream.removeListener('data', onData);
+  stream.removeListener('error', onError);
+  stream.on('error', ignoreError);
+  stream.close();
+}
