@@ -17,13 +17,19 @@ export interface MessageEvent {
   length: number;
 }
 
+/**
+ * A violation as one of the events: its optional, always-absent `type` lets callers `switch
+ * (event.type)` over all events and meet violations in the default branch (they carry `kind`).
+ */
+export type ViolationEvent = ProtocolViolation & { readonly type?: undefined };
+
 export type ProtocolEvent =
   | MessageEvent
   | { type: 'ping'; data: Buffer }
   | { type: 'pong'; data: Buffer }
   | { type: 'close'; code: number; reason: string }
   | { type: 'compressed'; payload: Buffer; fin: boolean }
-  | ProtocolViolation;
+  | ViolationEvent;
 
 export interface MessageReaderOptions extends FrameParserOptions {
   /** When true, text is not UTF-8 checked. Default false. */
@@ -132,7 +138,7 @@ export class MessageReader {
   }
 
   /** After the last compressed frame was inflated: the message or a violation (incomplete UTF-8 → 1007). */
-  finishInflated(): MessageEvent | ProtocolViolation {
+  finishInflated(): MessageEvent | ViolationEvent {
     if (this.failure !== null) return this.failure;
     this.startInflation();
     this.pendingInflations.shift();
