@@ -1,0 +1,156 @@
+// Neutral load generator: plain node:net, its own handshake and framing, no library under test.
+// Started by bench/run.mjs as a separate process with one JSON argument (see the modes below);
+// reports marks and results over IPC (or prints them when run by hand).
+//
+//   echo       `connections` sockets each keep `window` masked frames of `size` bytes in flight:
+//              every echoed message received lets one more frame go. protocol 'raw' sends the
+//              same bytes to a plain TCP echo server and counts a frame each time frameLength
+//              bytes came back (the echo returns the masked frames untouched): the ceiling.
+//   broadcast  `clients` receivers plus one publisher on /publish; the publisher keeps `window`
+//              messages in flight, a message being done once every receiver has it.
+//   connect    open `connections` sockets (`concurrency` handshakes at a time) and hold them idle
+//              until the runner has measured the server's memory.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OPCODE_BINARY, OPCODE_TEXT, buildMaskedFrame, compressMessage, repeatFrame } from './lib/client-frames.mjs';
+import { endWindow, failAndExit, measureWindow, report } from './lib/measure-window.mjs';
+import { binaryPayload, jsonLikePayload } from './lib/payloads.mjs';
+import { openTcp, openWebSocket } from './lib/raw-handshake.mjs';
+import { ServerFrameCounter } from './lib/server-frame-counter.mjs';
+
+/** Offered for the compressed scenarios; each frame is compressed on its own (RFC 7692 §7.1.1.1). */
+const DEFLATE_OFFER = 'permessage-deflate; client_no_context_takeover';
+/** Broadcast ring of per-message delivery counts; must exceed any window used. */
+const BROADCAST_RING = 1024;
+
+const config = JSON.parse(process.argv[2] ?? '{}');
+const counters = { messages: 0, bytes: 0 };
+let sending = true;
+const sockets = [];
+
+try {
+  if (config.mode === 'echo') await runEcho(config);
+  else if (config.mode === 'broadcast') await runBroadcast(config);
+  else if (config.mode === 'connect') await runConnect(config);
+  else throw new Error(`unknown mode ${config.mode}`);
+  for (const socket of sockets) socket.destroy();
+  process.exit(0);
+} catch (error) {
+  failAndExit(error);
+}
+
+async function runEcho({ port, protocol, connections, size, window, text = false, deflate = false, warmupMs, durationMs }) {
+  const payload = text ? jsonLikePayload(size) : binaryPayload(size);
+  const body = deflate ? compressMessage(payload) : payload;
+  const frame = buildMaskedFrame(body, { opcode: text ? OPCODE_TEXT : OPCODE_BINARY, compressed: deflate });
+  const batch = repeatFrame(frame, window);
+  const opened = await openAll(connections, 64, () => open(port, protocol, { extensions: deflate ? DEFLATE_OFFER : undefined }));
+  if (deflate && !opened.every((c) => c.extensions.includes('permessage-deflate'))) {
+    throw new Error('server did not accept permessage-deflate');
+  }
+  for (const connection of opened) {
+    const onMessages = (count) => {
+      counters.messages += count;
+      counters.bytes += count * size;
+      if (sending) connection.socket.write(batch.subarray(0, count * frame.length));
+    };
+    if (protocol === 'raw') countRawEchoes(connection.socket, frame.length, onMessages);
+    else countMessages(connection, onMessages);
+    connection.socket.write(batch);
+  }
+  const result = await measureWindow({ warmupMs, durationMs, readCounters: () => ({ ...counters }) });
+  sending = false;
+  await endWindow(result);
+}
+
+async function runBroadcast({ port, clients, size, window, warmupMs, durationMs }) {
+  if (window >= BROADCAST_RING) throw new Error(`window must stay below ${BROADCAST_RING}`);
+  const receivers = await openAll(clients, 64, () => open(port, 'ws', { path: '/' }));
+  const publisher = await open(port, 'ws', { path: '/publish' });
+  // Give the server a moment to register the last receivers before the first message.
+  await sleep(100);
+  const frame = buildMaskedFrame(binaryPayload(size));
+  const deliveredCounts = new Uint32Array(BROADCAST_RING);
+  for (const receiver of receivers) {
+    let received = 0;
+    countMessages(receiver, (count) => {
+      counters.bytes += count * size;
+      for (let i = 0; i < count; i++) {
+        const slot = received++ % BROADCAST_RING;
+        counters.messages++;
+        if (++deliveredCounts[slot] < clients) continue;
+        deliveredCounts[slot] = 0;
+        if (sending) publisher.socket.write(frame);
+      }
+    });
+  }
+  countMessages(publisher, () => {
+    throw new Error('the publisher must not receive its own broadcast');
+  });
+  publisher.socket.write(repeatFrame(frame, window));
+  const result = await measureWindow({ warmupMs, durationMs, readCounters: () => ({ ...counters }) });
+  sending = false;
+  await endWindow(result);
+}
+
+async function runConnect({ port, protocol, connections, concurrency }) {
+  const startedAt = process.hrtime.bigint();
+  report({ type: 'mark', name: 'start' });
+  const opened = await openAll(connections, concurrency, () => open(port, protocol));
+  const elapsedMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  for (const connection of opened) countMessages(connection, () => {});
+  await endWindow({ elapsedMs, handshakes: opened.length });
+}
+
+async function open(port, protocol, options) {
+  const connection =
+    protocol === 'raw' ? { socket: await openTcp(port), leftover: Buffer.alloc(0), extensions: '' } : await openWebSocket(port, options);
+  sockets.push(connection.socket);
+  connection.socket.on('error', (error) => {
+    if (sending) failAndExit(error);
+  });
+  return connection;
+}
+
+/** Run `openOne` `total` times with at most `concurrency` in flight; keeps the order. */
+async function openAll(total, concurrency, openOne) {
+  const results = new Array(total);
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      results[index] = await openOne();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  return results;
+}
+
+function countMessages({ socket, leftover }, onMessages) {
+  const counter = new ServerFrameCounter();
+  const onChunk = (chunk) => {
+    const count = counter.push(chunk);
+    if (counter.closed && sending) {
+      failAndExit(new Error(`server closed the connection: ${counter.closed.code} ${counter.closed.reason}`));
+    }
+    if (count > 0) onMessages(count);
+  };
+  socket.on('data', onChunk);
+  socket.on('end', () => {
+    if (sending) failAndExit(new Error('server ended the connection during the run'));
+  });
+  if (leftover.length > 0) onChunk(leftover);
+}
+
+function countRawEchoes(socket, frameLength, onMessages) {
+  let received = 0;
+  let completed = 0;
+  socket.on('data', (chunk) => {
+    received += chunk.length;
+    const total = Math.floor(received / frameLength);
+    if (total > completed) {
+      const count = total - completed;
+      completed = total;
+      onMessages(count);
+    }
+  });
+}

@@ -1,0 +1,119 @@
+// The scenarios and their metrics. Quick mode (npm run bench) is a subset that fits in about a
+// minute on 2 cores; --full runs everything with longer windows and more repeats.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Frames in flight per connection. 16 keeps a pipeline full for small and medium messages;
+ * 1 MiB messages get 2, which still overlaps send and echo without parking 16 MiB per socket.
+ */
+function echoWindow(size) {
+  return size >= MiB ? 2 : 16;
+}
+
+/** better: which direction wins; kind: 'throughput' or 'cost' picks the chart panel. */
+const METRICS = {
+  messagesPerSec: { label: 'msgs/s', better: 'higher', kind: 'throughput' },
+  mibPerSec: { label: 'MiB/s', better: 'higher' },
+  serverCpuPerMessage: { label: 'server CPU µs/msg', better: 'lower', kind: 'cost' },
+  deliveriesPerSec: { label: 'deliveries/s', better: 'higher', kind: 'throughput' },
+  serverCpuPerDelivery: { label: 'server CPU µs/delivery', better: 'lower', kind: 'cost' },
+  handshakesPerSec: { label: 'handshakes/s', better: 'higher', kind: 'throughput' },
+  serverCpuPerHandshake: { label: 'server CPU µs/handshake', better: 'lower', kind: 'cost' },
+  rssPerConnection: { label: 'RSS B/conn', better: 'lower', kind: 'cost' },
+  heapPerConnection: { label: 'heap B/conn', better: 'lower', kind: 'cost' },
+  externalPerConnection: { label: 'external B/conn', better: 'lower' },
+  clientCpuPerMessage: { label: 'client CPU µs/msg', better: 'lower', kind: 'cost' },
+};
+
+export function metric(key) {
+  return { key, ...METRICS[key] };
+}
+
+const ALL_SERVERS = ['ws6455', 'ws', 'ws+addons', 'tcp'];
+const WS_SERVERS = ['ws6455', 'ws', 'ws+addons'];
+
+function sizeLabel(size) {
+  return size >= MiB ? `${size / MiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`;
+}
+
+function connectionsLabel(connections) {
+  return connections === 1 ? '1 conn' : `${connections} conns`;
+}
+
+function echo(size, connections) {
+  return {
+    id: `echo-${sizeLabel(size).replace(' ', '')}-x${connections}`,
+    title: `echo ${sizeLabel(size)}, ${connectionsLabel(connections)}`,
+    kind: 'echo',
+    implementations: ALL_SERVERS,
+    load: { size, connections, window: echoWindow(size) },
+    metrics: ['messagesPerSec', 'mibPerSec', 'serverCpuPerMessage'],
+  };
+}
+
+function compressedEcho(size, connections) {
+  return {
+    id: `deflate-${sizeLabel(size).replace(' ', '')}-x${connections}`,
+    title: `compressed echo ${sizeLabel(size)} JSON, ${connectionsLabel(connections)}`,
+    kind: 'echo',
+    implementations: WS_SERVERS,
+    serverOptions: { perMessageDeflate: true },
+    load: { size, connections, window: echoWindow(size), text: true, deflate: true },
+    metrics: ['messagesPerSec', 'mibPerSec', 'serverCpuPerMessage'],
+  };
+}
+
+function broadcast(clients) {
+  return {
+    id: `broadcast-x${clients}`,
+    title: `broadcast 128 B to ${clients} clients`,
+    kind: 'broadcast',
+    implementations: WS_SERVERS,
+    load: { clients, size: 128, window: 8 },
+    metrics: ['deliveriesPerSec', 'serverCpuPerDelivery'],
+  };
+}
+
+function idle(connections) {
+  return {
+    id: `idle-x${connections}`,
+    title: `${connections} idle connections`,
+    kind: 'idle',
+    implementations: ALL_SERVERS,
+    load: { connections, concurrency: 64 },
+    metrics: ['handshakesPerSec', 'serverCpuPerHandshake', 'rssPerConnection', 'heapPerConnection', 'externalPerConnection'],
+  };
+}
+
+function clientThroughput(size, connections) {
+  return {
+    id: `client-${sizeLabel(size).replace(' ', '')}-x${connections}`,
+    title: `client echo ${sizeLabel(size)}, ${connectionsLabel(connections)} (server: ws + addons)`,
+    kind: 'client',
+    implementations: WS_SERVERS,
+    load: { size, connections, window: echoWindow(size) },
+    metrics: ['messagesPerSec', 'clientCpuPerMessage', 'serverCpuPerMessage'],
+  };
+}
+
+export const QUICK = {
+  repeats: 2,
+  warmupMs: 250,
+  durationMs: 1000,
+  scenarios: [echo(16, 1), echo(16, 50), echo(64 * KiB, 1), echo(64 * KiB, 50), broadcast(1000), idle(2000)],
+};
+
+export const FULL = {
+  repeats: 3,
+  warmupMs: 500,
+  durationMs: 3000,
+  scenarios: [
+    ...[16, KiB, 64 * KiB, MiB].flatMap((size) => [echo(size, 1), echo(size, 50)]),
+    broadcast(1000),
+    idle(10_000),
+    ...[16, 64 * KiB].flatMap((size) => [clientThroughput(size, 1), clientThroughput(size, 50)]),
+    ...[KiB, 64 * KiB].flatMap((size) => [compressedEcho(size, 1), compressedEcho(size, 50)]),
+  ],
+};
