@@ -1,22 +1,28 @@
 // Builds dist/esm (ES modules) and dist/cjs (CommonJS) with type declarations, using only tsc.
 // The CommonJS entry mirrors ws: require('ws6455') is the WebSocket class itself, carrying
 // WebSocketServer, Server, createWebSocketStream and the rest as properties.
+// The build goes to a fresh folder that then replaces dist/ with a rename, so that concurrent
+// builds (parallel test runs) never see or leave a half-written dist/.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
+const staging = `dist.build-${process.pid}`;
 
-rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.cjs.json'], { stdio: 'inherit' });
+function compile(project, outDir) {
+  execFileSync(process.execPath, [tsc, '-p', project, '--outDir', outDir], { stdio: 'inherit' });
+}
 
-writeFileSync('dist/esm/package.json', '{ "type": "module" }\n');
-writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
-writeFileSync(
-  'dist/cjs/index.cjs',
-  `'use strict';
+try {
+  compile('tsconfig.json', `${staging}/esm`);
+  compile('tsconfig.cjs.json', `${staging}/cjs`);
+  writeFileSync(`${staging}/esm/package.json`, '{ "type": "module" }\n');
+  writeFileSync(`${staging}/cjs/package.json`, '{ "type": "commonjs" }\n');
+  writeFileSync(
+    `${staging}/cjs/index.cjs`,
+    `'use strict';
 const api = require('./index.js');
 const WebSocket = api.WebSocket;
 for (const name of Object.keys(api)) {
@@ -24,12 +30,20 @@ for (const name of Object.keys(api)) {
 }
 module.exports = WebSocket;
 `,
-);
-writeFileSync(
-  'dist/cjs/index.d.cts',
-  `import * as api from './index.js';
+  );
+  writeFileSync(
+    `${staging}/cjs/index.d.cts`,
+    `import * as api from './index.js';
 declare const WebSocket: typeof api.WebSocket & typeof api;
 export = WebSocket;
 `,
-);
-console.log('built dist/esm and dist/cjs');
+  );
+  const retired = `dist.old-${process.pid}`;
+  if (existsSync('dist')) renameSync('dist', retired);
+  renameSync(staging, 'dist');
+  rmSync(retired, { recursive: true, force: true });
+  console.log('built dist/esm and dist/cjs');
+} catch (error) {
+  rmSync(staging, { recursive: true, force: true });
+  throw error;
+}

@@ -1,0 +1,16 @@
+// The public surface of ws6455, and nothing else.
+import { createWebSocketStream } from './stream.js';
+import { WebSocket } from './websocket.js';
+import { WebSocketServer } from './server.js';
+
+export { WebSocket, WebSocketServer, createWebSocketStream };
+/** ws exports the server class under this name too. */
+export { WebSocketServer as Server };
+export type { ClientOptions, SendOptions, BinaryType } from './websocket.js';
+export type { ServerOptions, UpgradeRequest, VerifyClientInfo, VerifyClientCallback } from './server.js';
+export type { BroadcastOptions } from './broadcast.js';
+export type { HeartbeatOptions } from './heartbeat.js';
+export type { PerMessageDeflateOptions } from './protocol/deflate.js';
+export type { LocalDelivery, ScaleOutAdapter, ForwardedMessage } from './adapters/adapter.js';
+export { WsEvent as Event, WsMessageEvent as MessageEvent, WsCloseEvent as CloseEvent, WsErrorEvent as ErrorEvent } from './event-target.js';
+export default WebSocket;

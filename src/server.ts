@@ -1,0 +1,532 @@
+// WebSocketServer: standalone on net.createServer (parsing HTTP itself), attached to an existing
+// http(s) server's 'upgrade' event, or noServer with handleUpgrade(). Validates and negotiates the
+// handshake, then hands sockets to WebSocket instances; adds broadcast, topics and heartbeat.
+
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { codedError } from './errors.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { frameForBroadcast, type BroadcastOptions } from './broadcast.js';
+import { parseExtensions } from './handshake/extensions.js';
+import { HttpHeadParser, type HttpHead } from './handshake/http-parser.js';
+import { buildErrorResponse, computeAcceptKey, validateUpgradeRequest } from './handshake/server.js';
+import { negotiateServer, type PerMessageDeflateOptions } from './protocol/deflate.js';
+import { PerMessageDeflate } from './permessage-deflate.js';
+import { TopicRegistry } from './topics.js';
+import type { LocalDelivery, ScaleOutAdapter } from './adapters/adapter.js';
+import type { SendableData } from './send-data.js';
+import { WebSocket } from './websocket.js';
+
+export interface VerifyClientInfo {
+  origin: string | undefined;
+  secure: boolean;
+  req: UpgradeRequest;
+}
+export type VerifyClientCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string | number>) => void;
+
+export interface ServerOptions {
+  /** Listen on this port (standalone mode: a net server, HTTP parsed by ws6455 itself). */
+  port?: number;
+  /** Host to bind in standalone mode. Default: all interfaces. */
+  host?: string;
+  /** listen() backlog in standalone mode. Default 511. */
+  backlog?: number;
+  /** Attach to this http/https server's 'upgrade' event. */
+  server?: HttpServer | net.Server;
+  /** Create no server: call handleUpgrade() yourself. */
+  noServer?: boolean;
+  /** Accept upgrades only for this path (query string ignored); other paths get 404. */
+  path?: string;
+  /** Accept or refuse a client: sync `(info) => boolean` or async `(info, cb) => void`. Refusal is 401 unless cb says otherwise. */
+  verifyClient?: ((info: VerifyClientInfo) => boolean) | ((info: VerifyClientInfo, cb: VerifyClientCallback) => void);
+  /** Pick a subprotocol from the offered set; return false for none. Default: the first offered. */
+  handleProtocols?: (protocols: Set<string>, req: UpgradeRequest) => string | false;
+  /** Keep `clients`. Default true. */
+  clientTracking?: boolean;
+  /** Enable permessage-deflate. Default false. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest message accepted, in bytes. Default 104857600 (100 MiB). */
+  maxPayload?: number;
+  /** Skip the UTF-8 check of text messages. Default false. */
+  skipUTF8Validation?: boolean;
+  /** Answer pings automatically. Default true. */
+  autoPong?: boolean;
+  /** The class to instantiate for connections. Default WebSocket. */
+  WebSocket?: typeof WebSocket;
+  /** Standalone mode: drop a connection whose handshake is not complete after this many ms. Default 10000. */
+  handshakeTimeout?: number;
+  /** Standalone mode: largest request head in bytes; beyond it 431. Default 16384. */
+  maxHeaderSize?: number;
+  /** Wait this long (ms) for the peer's part of the closing handshake. Default 30000. */
+  closeTimeout?: number;
+  /** Slow-consumer limit per client in bytes (see README, "Backpressure"). Default 0 (no limit). */
+  maxBufferedAmount?: number;
+  /** Built-in keep-alive: ping every `interval` ms, terminate clients silent for `timeout` ms. Default off. */
+  heartbeat?: HeartbeatOptions;
+}
+
+/** The request handed to 'connection': node's IncomingMessage, or its shape in standalone mode. */
+export interface UpgradeRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawHeaders: string[];
+  httpVersion: string;
+  httpVersionMajor: number;
+  httpVersionMinor: number;
+  socket: Duplex & Partial<net.Socket> & { encrypted?: boolean; authorized?: boolean };
+  connection?: Duplex;
+}
+
+const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const DEFAULT_CLOSE_TIMEOUT = 30_000;
+const kHandled = Symbol('ws6455.upgraded');
+
+const enum ServerState {
+  Running,
+  Closing,
+  Closed,
+}
+
+type ResolvedOptions = Required<
+  Pick<ServerOptions, 'clientTracking' | 'maxPayload' | 'skipUTF8Validation' | 'autoPong' | 'handshakeTimeout' | 'maxHeaderSize' | 'closeTimeout' | 'maxBufferedAmount'>
+> &
+  ServerOptions;
+
+export class WebSocketServer extends EventEmitter implements LocalDelivery {
+  readonly options: ResolvedOptions;
+  /** Open connections (when clientTracking is on). */
+  readonly clients: Set<WebSocket>;
+  private readonly server: net.Server | null;
+  private readonly ownsServer: boolean;
+  private readonly pendingSockets = new Set<Duplex>();
+  private readonly heartbeat: Heartbeat | null;
+  private readonly topics = new TopicRegistry<WebSocket>();
+  private readonly deflateOptions: PerMessageDeflateOptions | null;
+  private adapter: ScaleOutAdapter | null = null;
+  private state = ServerState.Running;
+  private removeServerListeners: (() => void) | null = null;
+
+  constructor(options: ServerOptions, callback?: () => void) {
+    super();
+    const modes = Number(options.port != null) + Number(options.server != null) + Number(options.noServer === true);
+    if (modes !== 1) {
+      throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
+    }
+    this.options = {
+      clientTracking: true,
+      maxPayload: DEFAULT_MAX_PAYLOAD,
+      skipUTF8Validation: false,
+      autoPong: true,
+      handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT,
+      maxHeaderSize: 16 * 1024,
+      closeTimeout: DEFAULT_CLOSE_TIMEOUT,
+      maxBufferedAmount: 0,
+      ...options,
+    };
+    const deflate = options.perMessageDeflate ?? false;
+    this.deflateOptions = deflate === false ? null : deflate === true ? {} : deflate;
+    this.clients = new Set();
+    this.heartbeat = options.heartbeat ? new Heartbeat(this.clients, options.heartbeat) : null;
+    if (this.heartbeat && !this.options.clientTracking) {
+      throw new TypeError('The "heartbeat" option needs clientTracking');
+    }
+    if (options.port != null) {
+      this.server = net.createServer({ noDelay: true }, (socket) => this.onRawSocket(socket));
+      this.ownsServer = true;
+      this.server.listen(options.port, options.host, options.backlog ?? 511, callback);
+    } else {
+      this.server = options.server ?? null;
+      this.ownsServer = false;
+    }
+    if (this.server !== null) this.listenTo(this.server);
+  }
+
+  private listenTo(server: net.Server): void {
+    const onListening = (): void => void this.emit('listening');
+    const onError = (error: Error): void => void this.emit('error', error);
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.onHttpUpgrade(server, req, socket, head);
+    server.on('listening', onListening);
+    server.on('error', onError);
+    if (!this.ownsServer) server.on('upgrade', onUpgrade);
+    this.removeServerListeners = () => {
+      server.removeListener('listening', onListening);
+      server.removeListener('error', onError);
+      server.removeListener('upgrade', onUpgrade);
+    };
+  }
+
+  address(): net.AddressInfo | string | null {
+    if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
+    return this.server?.address() ?? null;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  /** ws's hook: whether this server handles the request (path match). */
+  shouldHandle(req: UpgradeRequest | IncomingMessage): boolean {
+    const path = this.options.path;
+    if (path === undefined) return true;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    return (query === -1 ? url : url.slice(0, query)) === path;
+  }
+
+  // ---- accepting connections -----------------------------------------------------------------
+
+  /** Standalone mode: read and answer the HTTP request on the raw socket ourselves. */
+  private onRawSocket(socket: net.Socket): void {
+    if (this.state !== ServerState.Running) {
+      socket.destroy();
+      return;
+    }
+    const pending = new PendingHandshake(this, socket);
+    this.pendingSockets.add(socket);
+    socket.once('close', () => this.pendingSockets.delete(socket));
+    pending.start();
+  }
+
+  /** @internal Called by PendingHandshake once a complete request head arrived. */
+  onRawRequest(socket: net.Socket, head: HttpHead, rest: Buffer): void {
+    this.pendingSockets.delete(socket);
+    const req = requestFromHead(head, socket);
+    if (req.headers.upgrade === undefined) {
+      // A plain HTTP request to a WebSocket-only server.
+      abortHandshake(socket, 426, 'Upgrade Required', { 'Sec-WebSocket-Version': '13' });
+      return;
+    }
+    if (!this.shouldHandle(req)) {
+      abortHandshake(socket, 404);
+      return;
+    }
+    this.handleUpgrade(req, socket, rest, (ws) => this.emit('connection', ws, req));
+  }
+
+  private onHttpUpgrade(server: net.Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.shouldHandle(req)) {
+      // Another WebSocketServer (or handler) on the same http server may own this path.
+      if (server.listenerCount('upgrade') === 1) abortHandshake(socket, 404);
+      return;
+    }
+    this.handleUpgrade(req as unknown as UpgradeRequest, socket, head, (ws) => this.emit('connection', ws, req));
+  }
+
+  /**
+   * Validate and complete an upgrade (noServer mode calls this from its own 'upgrade' handler).
+   * On success `callback(ws, req)`; on failure the socket gets an HTTP error and is closed.
+   */
+  handleUpgrade(
+    req: UpgradeRequest | IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (ws: WebSocket, req: UpgradeRequest) => void,
+  ): void {
+    const request = req as UpgradeRequest;
+    socket.on('error', onHandshakeSocketError);
+    const validation = validateUpgradeRequest({
+      method: request.method ?? '',
+      httpVersionMajor: request.httpVersionMajor ?? 1,
+      httpVersionMinor: request.httpVersionMinor ?? 1,
+      headers: flattenHeaders(request.headers),
+    });
+    if (!validation.ok) {
+      this.refuse(request, socket, validation.status, validation.message, validation.headers);
+      return;
+    }
+    if (this.options.noServer && !this.shouldHandle(request)) {
+      abortHandshake(socket, 400);
+      return;
+    }
+    const { key, protocols: offered, extensions } = validation.info;
+    const negotiated = this.negotiateDeflate(extensions);
+    if ('error' in negotiated) {
+      this.refuse(request, socket, 400, negotiated.error);
+      return;
+    }
+    const protocol = this.selectProtocol(offered, request);
+    const proceed = (): void => this.completeUpgrade(key, protocol, negotiated, request, socket, head, callback);
+    if (this.options.verifyClient === undefined) {
+      proceed();
+      return;
+    }
+    this.verify(request, (verified, code = 401, message, headers) => {
+      if (verified) proceed();
+      else abortHandshake(socket, code, message, headers);
+    });
+  }
+
+  private refuse(req: UpgradeRequest, socket: Duplex, status: number, message: string, headers?: Record<string, string>): void {
+    if (this.listenerCount('wsClientError') > 0) {
+      const error = codedError(message, 'WS_ERR_HANDSHAKE_REFUSED') as Error & { statusCode?: number };
+      error.statusCode = status;
+      this.emit('wsClientError', error, socket, req);
+      return;
+    }
+    abortHandshake(socket, status, message, headers);
+  }
+
+  private negotiateDeflate(header: string | undefined): { params: PerMessageDeflateParams | null; response?: string } | { error: string } {
+    const options = this.deflateOptions;
+    if (options === null || header === undefined) return { params: null };
+    const offers = parseExtensions(header);
+    if (offers === null) return { error: 'Invalid or unacceptable Sec-WebSocket-Extensions header' };
+    const result = negotiateServer(offers, options);
+    if (result === null) return { params: null };
+    if ('error' in result) return { error: result.error };
+    return { params: result.params, response: result.response };
+  }
+
+  private selectProtocol(offered: string[], req: UpgradeRequest): string {
+    if (offered.length === 0) return '';
+    const handler = this.options.handleProtocols;
+    if (handler === undefined) return offered[0];
+    const chosen = handler(new Set(offered), req);
+    return chosen === false || chosen === undefined ? '' : String(chosen);
+  }
+
+  private verify(req: UpgradeRequest, done: VerifyClientCallback): void {
+    const verifyClient = this.options.verifyClient!;
+    const origin = req.headers['origin'];
+    const info: VerifyClientInfo = {
+      origin: Array.isArray(origin) ? origin[0] : origin,
+      secure: Boolean(req.socket?.authorized || req.socket?.encrypted),
+      req,
+    };
+    if (verifyClient.length === 2) {
+      (verifyClient as (info: VerifyClientInfo, cb: VerifyClientCallback) => void)(info, done);
+      return;
+    }
+    done((verifyClient as (info: VerifyClientInfo) => boolean)(info));
+  }
+
+  private completeUpgrade(
+    key: string,
+    protocol: string,
+    negotiated: { params: PerMessageDeflateParams | null; response?: string },
+    req: UpgradeRequest,
+    socket: Duplex,
+    head: Buffer,
+    callback: (ws: WebSocket, req: UpgradeRequest) => void,
+  ): void {
+    const marked = socket as Duplex & { [kHandled]?: boolean };
+    if (marked[kHandled]) {
+      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    }
+    if (!socket.readable || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (this.state !== ServerState.Running) {
+      abortHandshake(socket, 503);
+      return;
+    }
+    marked[kHandled] = true;
+    const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`];
+    if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    if (negotiated.response) lines.push(`Sec-WebSocket-Extensions: ${negotiated.response}`);
+    this.emit('headers', lines, req);
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    socket.removeListener('error', onHandshakeSocketError);
+
+    const WebSocketClass = this.options.WebSocket ?? WebSocket;
+    const ws = new WebSocketClass(null);
+    const deflateParams = negotiated.params;
+    ws.attachSocket(socket, head, {
+      role: 'server',
+      maxPayload: this.options.maxPayload,
+      skipUTF8Validation: this.options.skipUTF8Validation,
+      autoPong: this.options.autoPong,
+      deflate: deflateParams === null ? null : new PerMessageDeflate(deflateParams, 'server', this.deflateOptions!, this.options.maxPayload),
+      closeTimeout: this.options.closeTimeout,
+      maxBufferedAmount: this.options.maxBufferedAmount,
+      protocol,
+      extensions: deflateParams === null ? '' : 'permessage-deflate',
+    });
+    ws.topicRegistry = this.topics;
+    if (this.options.clientTracking) {
+      this.clients.add(ws);
+      ws.once('close', () => this.forget(ws));
+    } else {
+      ws.once('close', () => this.topics.removeSocket(ws));
+    }
+    this.heartbeat?.start();
+    callback(ws, req);
+  }
+
+  private forget(ws: WebSocket): void {
+    this.clients.delete(ws);
+    this.topics.removeSocket(ws);
+    if (this.clients.size === 0) {
+      this.heartbeat?.stop();
+      if (this.state === ServerState.Closing) this.finishClose();
+    }
+  }
+
+  // ---- fan-out -------------------------------------------------------------------------------
+
+  /**
+   * Send one message to every open client (ws6455 addition): the frame is built once and the
+   * same bytes are written to each socket. Returns the number of clients it was written to.
+   */
+  broadcast(data: SendableData, options: BroadcastOptions = {}): number {
+    const count = this.broadcastLocal(data, options);
+    this.adapter?.forward({ kind: 'broadcast', data: toForwardable(data), binary: isBinary(data, options) });
+    return count;
+  }
+
+  /** Send to every subscriber of `topic` (ws6455 addition). Returns the number of subscribers reached. */
+  publish(topic: string, data: SendableData, options: BroadcastOptions = {}): number {
+    const count = this.publishLocal(topic, data, options);
+    this.adapter?.forward({ kind: 'publish', topic, data: toForwardable(data), binary: isBinary(data, options) });
+    return count;
+  }
+
+  /** @internal LocalDelivery for adapters: deliver here, never forward again. */
+  broadcastLocal(data: SendableData, options: BroadcastOptions = {}): number {
+    if (this.clients.size === 0) return 0;
+    return frameForBroadcast(data, options).writeTo(this.clients, options);
+  }
+
+  /** @internal LocalDelivery for adapters. */
+  publishLocal(topic: string, data: SendableData, options: BroadcastOptions = {}): number {
+    const subscribers = this.topics.subscribers(topic);
+    if (subscribers === undefined || subscribers.size === 0) return 0;
+    return frameForBroadcast(data, options).writeTo(subscribers, options);
+  }
+
+  /** Join processes or machines: broadcasts and publishes then reach their clients too. */
+  setAdapter(adapter: ScaleOutAdapter | null): void {
+    this.adapter = adapter;
+    adapter?.attach(this);
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /**
+   * Stop accepting connections, close every client with 1001 (Going Away) and wait for their
+   * closing handshakes, then emit 'close' and call back. Unlike ws 8, open connections are closed
+   * too: a server that stops is going away (see README).
+   */
+  close(callback?: (error?: Error) => void): void {
+    if (callback) this.once('close', () => callback(this.closedBefore ? new Error('The server is not running') : undefined));
+    if (this.state === ServerState.Closed) {
+      this.closedBefore = true;
+      process.nextTick(() => this.emit('close'));
+      return;
+    }
+    if (this.state === ServerState.Closing) return;
+    this.state = ServerState.Closing;
+    this.heartbeat?.stop();
+    for (const socket of this.pendingSockets) socket.destroy();
+    this.pendingSockets.clear();
+    if (this.ownsServer) this.server?.close();
+    this.removeServerListeners?.();
+    this.removeServerListeners = null;
+    for (const ws of this.clients) ws.close(1001, 'Server shutting down');
+    if (this.clients.size === 0) this.finishClose();
+  }
+
+  private closedBefore = false;
+
+  private finishClose(): void {
+    if (this.state === ServerState.Closed) return;
+    this.state = ServerState.Closed;
+    const adapter = this.adapter;
+    this.adapter = null;
+    const done = (): void => void this.emit('close');
+    if (adapter) adapter.close().then(done, done);
+    else process.nextTick(done);
+  }
+}
+
+type PerMessageDeflateParams = ConstructorParameters<typeof PerMessageDeflate>[0];
+
+/** Standalone mode: reads one request head from a raw socket, with a size limit and a timeout. */
+class PendingHandshake {
+  private readonly parser: HttpHeadParser;
+  constructor(
+    private readonly server: WebSocketServer,
+    private readonly socket: net.Socket,
+  ) {
+    this.parser = new HttpHeadParser({ kind: 'request', maxHeaderSize: server.options.maxHeaderSize });
+  }
+
+  start(): void {
+    const socket = this.socket;
+    // socket.setTimeout uses the socket's own timer: no extra timer object per pending connection.
+    socket.setTimeout(this.server.options.handshakeTimeout, () => {
+      abortHandshake(socket, 408, 'Handshake timed out');
+    });
+    socket.on('data', this.onData);
+    socket.on('error', onHandshakeSocketError);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const result = this.parser.push(chunk);
+    if (result.kind === 'incomplete') return;
+    const socket = this.socket;
+    socket.removeListener('data', this.onData);
+    socket.setTimeout(0);
+    socket.pause();
+    if (result.kind === 'error') {
+      abortHandshake(socket, result.status, result.message);
+      return;
+    }
+    this.server.onRawRequest(socket, result.head, result.rest);
+  };
+}
+
+function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequest {
+  return {
+    method: head.method ?? '',
+    url: head.url ?? '/',
+    headers: head.headers,
+    rawHeaders: head.rawHeaders,
+    httpVersion: head.httpVersion,
+    httpVersionMajor: head.httpVersionMajor,
+    httpVersionMinor: head.httpVersionMinor,
+    socket,
+    connection: socket,
+  };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function onHandshakeSocketError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Answer a refused handshake with an HTTP error and close the socket. */
+export function abortHandshake(socket: Duplex, status: number, message?: string, headers?: Record<string, string | number>): void {
+  if (!socket.writable || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end(buildErrorResponse(status, message, headers));
+}
+
+function isBinary(data: SendableData, options: BroadcastOptions): boolean {
+  return options.binary ?? typeof data !== 'string';
+}
+
+function toForwardable(data: SendableData): Buffer | string {
+  if (typeof data === 'string') return data;
+  if (typeof data === 'number') return String(data);
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(String(data));
+}

@@ -1,0 +1,473 @@
+// The public WebSocket class: ws's events, methods, properties and options, plus the browser-style
+// EventTarget API. Protocol work is done by the Connection; the client handshake by client.ts.
+
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { Socket } from 'node:net';
+import { connectClient, type ClientHandshake } from './client.js';
+import { Connection, ReadyState, notOpenError, type ConnectionHandler, type SendCallback } from './connection.js';
+import type { WebSocketError } from './errors.js';
+import {
+  addBrowserListener,
+  getAttributeListener,
+  removeBrowserListener,
+  setAttributeListener,
+  type EventListenerLike,
+  type BrowserEventType,
+} from './event-target.js';
+import { isValidWireCloseCode, Opcode } from './protocol/opcodes.js';
+import type { PerMessageDeflate } from './permessage-deflate.js';
+import type { PerMessageDeflateOptions } from './protocol/deflate.js';
+import { toBuffer, type SendableData } from './send-data.js';
+import type { TopicRegistry } from './topics.js';
+
+export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
+
+/** Options of `new WebSocket(url, protocols, options)` (the client). */
+export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'> {
+  /** Fail the handshake if it has not completed within this many ms. Default: no limit. */
+  handshakeTimeout?: number;
+  /** permessage-deflate offer: true (default) offers it with default parameters, false offers nothing. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest message accepted, in bytes. Default 104857600 (100 MiB). */
+  maxPayload?: number;
+  /** Follow 3xx redirects. Default false. */
+  followRedirects?: boolean;
+  /** Redirects followed at most. Default 10. */
+  maxRedirects?: number;
+  /** Value of the Origin header. Default: none. */
+  origin?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string | string[] | number>;
+  /** Only 13 is supported (RFC 6455). Default 13. */
+  protocolVersion?: number;
+  /** Answer pings automatically. Default true. */
+  autoPong?: boolean;
+  /** Skip the UTF-8 check of text messages and close reasons. Default false. */
+  skipUTF8Validation?: boolean;
+  /** Build the socket yourself (e.g. a proxy tunnel). Default: net.connect / tls.connect. */
+  createConnection?: (options: Record<string, unknown>) => Duplex;
+  /** Wait this long (ms) for the peer's close frame / TCP close. Default 30000. */
+  closeTimeout?: number;
+  /** Refuse sends that would push bufferedAmount above this many bytes (see README). Default 0 (no limit). */
+  maxBufferedAmount?: number;
+  /** Unix domain socket path (also set by ws+unix: URLs). */
+  socketPath?: string;
+  localAddress?: string;
+  family?: number;
+}
+
+/** Per-connection settings the server (or the client handshake) decided. @internal */
+export interface SocketSettings {
+  role: 'server' | 'client';
+  maxPayload: number;
+  skipUTF8Validation: boolean;
+  autoPong: boolean;
+  deflate: PerMessageDeflate | null;
+  closeTimeout: number;
+  maxBufferedAmount: number;
+  protocol: string;
+  extensions: string;
+}
+
+export interface SendOptions {
+  /** Send as binary. Default: true unless data is a string. */
+  binary?: boolean;
+  /** Compress with permessage-deflate when negotiated. Default true. */
+  compress?: boolean;
+  /** Last fragment of the message. Default true. */
+  fin?: boolean;
+  /** Mask the frame. Default: true for clients, false for servers. */
+  mask?: boolean;
+}
+
+const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+const EMPTY = Buffer.alloc(0);
+
+export class WebSocket extends EventEmitter implements ConnectionHandler {
+  static readonly CONNECTING = ReadyState.CONNECTING;
+  static readonly OPEN = ReadyState.OPEN;
+  static readonly CLOSING = ReadyState.CLOSING;
+  static readonly CLOSED = ReadyState.CLOSED;
+  readonly CONNECTING = ReadyState.CONNECTING;
+  readonly OPEN = ReadyState.OPEN;
+  readonly CLOSING = ReadyState.CLOSING;
+  readonly CLOSED = ReadyState.CLOSED;
+
+  private connection: Connection | null = null;
+  private state: ReadyState = ReadyState.CONNECTING;
+  private binaryTypeValue: BinaryType = 'nodebuffer';
+  private protocolValue = '';
+  private extensionsValue = '';
+  private maxBufferedAmount = 0;
+  private isServerSide = false;
+  private urlValue: string | undefined;
+  /** Bytes given to send() after the connection closed (ws counts them in bufferedAmount). */
+  private discardedBytes = 0;
+  /** @internal the client handshake in progress */
+  handshake: ClientHandshake | null = null;
+  /** @internal the server's topic registry (server-side sockets only) */
+  topicRegistry: TopicRegistry<WebSocket> | null = null;
+
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+    super();
+    if (address === null) {
+      this.isServerSide = true;
+      return;
+    }
+    if (protocols !== undefined && !Array.isArray(protocols) && typeof protocols === 'object') {
+      options = protocols;
+      protocols = undefined;
+    }
+    const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
+    this.urlValue = address instanceof URL ? address.href : String(address);
+    connectClient(this, address, list, options ?? {});
+  }
+
+  // ---- properties --------------------------------------------------------------------------
+
+  get readyState(): ReadyState {
+    return this.state;
+  }
+  get url(): string {
+    return this.urlValue as string;
+  }
+  get protocol(): string {
+    return this.protocolValue;
+  }
+  get extensions(): string {
+    return this.extensionsValue;
+  }
+  get binaryType(): BinaryType {
+    return this.binaryTypeValue;
+  }
+  set binaryType(type: BinaryType) {
+    if (type === 'nodebuffer' || type === 'arraybuffer' || type === 'fragments' || type === 'blob') {
+      this.binaryTypeValue = type;
+    }
+  }
+  get bufferedAmount(): number {
+    return (this.connection?.bufferedAmount ?? 0) + this.discardedBytes;
+  }
+  get isPaused(): boolean {
+    return this.connection?.isPaused ?? false;
+  }
+  /** Whether the closing handshake completed (CloseEvent.wasClean). */
+  get wasClean(): boolean {
+    const connection = this.connection;
+    return connection !== null && connection.closeFrameWasReceived && connection.closeFrameWasSent;
+  }
+
+  /** @internal the raw socket, for code that reaches into ws's internals (Socket.IO/engine.io). */
+  get _socket(): Socket | undefined {
+    return this.connection?.socket as Socket | undefined;
+  }
+  /** @internal ws's sender shape, used by engine.io to write pre-encoded frames. */
+  get _sender(): { sendFrame(list: Buffer[], callback?: SendCallback): void } | undefined {
+    const connection = this.connection;
+    if (connection === null) return undefined;
+    return { sendFrame: (list, callback) => connection.sendFramed(list, callback) };
+  }
+  /** @internal */
+  get _isServer(): boolean {
+    return this.isServerSide;
+  }
+  /** @internal */
+  get _connection(): Connection | null {
+    return this.connection;
+  }
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  send(data: SendableData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    if (this.state === ReadyState.CONNECTING) throw notOpenError(this.state);
+    if (typeof data === 'number') data = String(data);
+    const connection = this.connection;
+    const opts = options ?? {};
+    const binary = opts.binary ?? typeof data !== 'string';
+    const mask = opts.mask ?? !this.isServerSide;
+    if (isBlob(data)) {
+      this.sendBlob(data, binary, opts, mask, callback);
+      return;
+    }
+    const buffer = toBuffer(data);
+    if (this.state !== ReadyState.OPEN || connection === null) {
+      this.discardSend(buffer.length, callback);
+      return;
+    }
+    if (this.exceedsBufferLimit(buffer.length, callback)) return;
+    connection.sendData(buffer, binary, opts.fin ?? true, opts.compress ?? true, mask, callback);
+  }
+
+  private sendBlob(blob: Blob, binary: boolean, opts: SendOptions, mask: boolean, callback?: SendCallback): void {
+    const connection = this.connection;
+    if (this.state !== ReadyState.OPEN || connection === null) {
+      this.discardSend(blob.size, callback);
+      return;
+    }
+    // Order matters: reserve the slot now, fill it when the Blob's bytes are read.
+    connection.sendDeferred(
+      blob.size,
+      (done) => {
+        blob.arrayBuffer().then(
+          (bytes) => done(null, Buffer.from(bytes)),
+          (error: Error) => done(error),
+        );
+      },
+      binary,
+      opts.fin ?? true,
+      mask,
+      callback,
+    );
+  }
+
+  /**
+   * The slow-consumer policy: a send that would take bufferedAmount above maxBufferedAmount is
+   * refused (its callback gets an error) and the connection is closed with 1008, so a peer that
+   * stops reading cannot make the server buffer without bound. A send into an empty buffer is
+   * always accepted, whatever its size (maxPayload bounds sizes at the receiver).
+   */
+  private exceedsBufferLimit(length: number, callback: SendCallback | undefined): boolean {
+    const limit = this.maxBufferedAmount;
+    if (limit <= 0) return false;
+    const buffered = this.bufferedAmount;
+    if (buffered === 0 || buffered + length <= limit) return false;
+    const error = Object.assign(new Error('Send buffer limit exceeded (maxBufferedAmount)'), {
+      code: 'WS_ERR_BUFFER_LIMIT',
+    });
+    if (callback) process.nextTick(callback, error);
+    this.close(1008, 'Send buffer limit exceeded');
+    return true;
+  }
+
+  private discardSend(length: number, callback: SendCallback | undefined): void {
+    this.discardedBytes += length;
+    if (callback) process.nextTick(callback, notOpenError(this.state));
+  }
+
+  ping(data?: SendableData, mask?: boolean, callback?: SendCallback): void {
+    this.sendControlFrame(Opcode.Ping, data, mask, callback);
+  }
+
+  pong(data?: SendableData, mask?: boolean, callback?: SendCallback): void {
+    this.sendControlFrame(Opcode.Pong, data, mask, callback);
+  }
+
+  private sendControlFrame(opcode: number, data: SendableData | undefined, mask: boolean | SendCallback | undefined, callback?: SendCallback): void {
+    if (this.state === ReadyState.CONNECTING) throw notOpenError(this.state);
+    if (typeof data === 'function') {
+      callback = data as SendCallback;
+      data = undefined;
+      mask = undefined;
+    } else if (typeof mask === 'function') {
+      callback = mask;
+      mask = undefined;
+    }
+    if (typeof data === 'number') data = String(data);
+    const buffer = data === undefined || isBlob(data) ? EMPTY : toBuffer(data);
+    if (buffer.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    const connection = this.connection;
+    if (this.state !== ReadyState.OPEN || connection === null) {
+      this.discardSend(buffer.length, callback);
+      return;
+    }
+    connection.sendControl(opcode, buffer, (mask as boolean | undefined) ?? !this.isServerSide, callback);
+  }
+
+  /** @internal Write a pre-built frame (broadcast, publish) under the same slow-consumer policy as send(). */
+  writeFrame(frame: Buffer): boolean {
+    const connection = this.connection;
+    if (this.state !== ReadyState.OPEN || connection === null) return false;
+    if (this.exceedsBufferLimit(frame.length, undefined)) return false;
+    connection.sendFramed([frame]);
+    return true;
+  }
+
+  // ---- topics (server-side sockets, ws6455 addition) -----------------------------------------
+
+  /** Receive what the server publishes to `topic`. Returns false if already subscribed. */
+  subscribe(topic: string): boolean {
+    return this.registry().subscribe(this, topic);
+  }
+  /** Stop receiving `topic`. Returns false if not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return this.registry().unsubscribe(this, topic);
+  }
+  isSubscribed(topic: string): boolean {
+    return this.topicRegistry?.isSubscribed(this, topic) ?? false;
+  }
+  /** The topics this socket is subscribed to. */
+  get topics(): ReadonlySet<string> {
+    return this.topicRegistry?.topicsOf(this) ?? new Set();
+  }
+  private registry(): TopicRegistry<WebSocket> {
+    if (this.topicRegistry === null) throw new Error('Topics are available on server-side sockets only');
+    if (this.state === ReadyState.CLOSED) throw new Error('The socket is closed');
+    return this.topicRegistry;
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
+
+  close(code?: number, reason?: string | Buffer): void {
+    if (code !== undefined && (typeof code !== 'number' || !isValidWireCloseCode(code))) {
+      throw new TypeError('First argument must be a valid error code number');
+    }
+    const reasonBuffer = reason === undefined ? undefined : typeof reason === 'string' ? Buffer.from(reason) : reason;
+    if (reasonBuffer !== undefined && reasonBuffer.length > 123) {
+      throw new SyntaxError('The message must not be greater than 123 bytes');
+    }
+    if (this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CONNECTING) {
+      this.abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    this.state = ReadyState.CLOSING;
+    this.connection?.close(code, code === undefined ? undefined : reasonBuffer);
+  }
+
+  terminate(): void {
+    if (this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CONNECTING) {
+      this.abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    this.state = ReadyState.CLOSING;
+    this.connection?.terminate();
+  }
+
+  pause(): void {
+    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
+    this.connection?.pause();
+  }
+
+  resume(): void {
+    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
+    this.connection?.resume();
+  }
+
+  // ---- wiring (internal) -------------------------------------------------------------------
+
+  /** @internal Take over an upgraded socket; `head` holds bytes that arrived with the handshake. */
+  attachSocket(socket: Duplex, head: Buffer, settings: SocketSettings): void {
+    this.protocolValue = settings.protocol;
+    this.extensionsValue = settings.extensions;
+    this.maxBufferedAmount = settings.maxBufferedAmount;
+    this.connection = new Connection(socket, this, settings);
+    this.state = ReadyState.OPEN;
+    if (head.length > 0) this.connection.receive(head);
+  }
+
+  /** @internal The client handshake failed: report the error, then close with 1006. */
+  failHandshake(error: Error, emitError = true): void {
+    if (this.state === ReadyState.CLOSED) return;
+    this.state = ReadyState.CLOSING;
+    this.handshake = null;
+    if (emitError) this.emit('error', error);
+    this.emitClose(1006, EMPTY);
+  }
+
+  private abortHandshake(message: string): void {
+    const handshake = this.handshake;
+    if (handshake !== null) handshake.abort();
+    this.failHandshake(new Error(message));
+  }
+
+  /** @internal */
+  emitClose(code: number, reason: Buffer): void {
+    if (this.state === ReadyState.CLOSED) return;
+    this.state = ReadyState.CLOSED;
+    this.emit('close', code, reason);
+  }
+
+  // ---- ConnectionHandler --------------------------------------------------------------------
+
+  /** @internal */
+  onMessage(fragments: Buffer[], length: number, binary: boolean): void {
+    if (!binary) {
+      this.emit('message', fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, length), false);
+      return;
+    }
+    this.emit('message', convertBinary(this.binaryTypeValue, fragments, length), true);
+  }
+  /** @internal */
+  onPing(data: Buffer): void {
+    this.emit('ping', data);
+  }
+  /** @internal */
+  onPong(data: Buffer): void {
+    this.emit('pong', data);
+  }
+  /** @internal */
+  onProtocolError(error: WebSocketError): void {
+    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.emit('error', error);
+  }
+  /** @internal */
+  onClosed(code: number, reason: Buffer): void {
+    this.emitClose(code, reason);
+  }
+
+  // ---- EventTarget API ---------------------------------------------------------------------
+
+  addEventListener(type: string, listener: EventListenerLike, options?: { once?: boolean }): void {
+    addBrowserListener(this, type, listener, options);
+  }
+  removeEventListener(type: string, listener: EventListenerLike): void {
+    removeBrowserListener(this, type, listener);
+  }
+  get onopen(): EventListenerLike | null {
+    return getAttributeListener(this, 'open');
+  }
+  set onopen(handler: EventListenerLike | null) {
+    setAttributeListener(this, 'open', handler);
+  }
+  get onmessage(): EventListenerLike | null {
+    return getAttributeListener(this, 'message');
+  }
+  set onmessage(handler: EventListenerLike | null) {
+    setAttributeListener(this, 'message', handler);
+  }
+  get onclose(): EventListenerLike | null {
+    return getAttributeListener(this, 'close');
+  }
+  set onclose(handler: EventListenerLike | null) {
+    setAttributeListener(this, 'close', handler);
+  }
+  get onerror(): EventListenerLike | null {
+    return getAttributeListener(this, 'error');
+  }
+  set onerror(handler: EventListenerLike | null) {
+    setAttributeListener(this, 'error', handler);
+  }
+}
+
+export type { BrowserEventType };
+
+function isBlob(data: unknown): data is Blob {
+  return typeof Blob !== 'undefined' && data instanceof Blob;
+}
+
+function convertBinary(type: BinaryType, fragments: Buffer[], length: number): unknown {
+  switch (type) {
+    case 'nodebuffer':
+      return fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, length);
+    case 'fragments':
+      return fragments;
+    case 'blob':
+      return new Blob(fragments);
+    case 'arraybuffer': {
+      const buffer = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, length);
+      if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) return buffer.buffer;
+      return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    }
+  }
+}
+
+export function readyStateName(state: number): string {
+  return READY_STATE_NAMES[state] ?? String(state);
+}
