@@ -1,0 +1,41 @@
+// The seam between a WebSocketServer and whatever carries its broadcasts to other processes or
+// machines (Redis pub/sub, NATS, a message bus...). The server never imports an adapter: the user
+// plugs one in with `wss.setAdapter(adapter)`, so ws6455 keeps zero runtime dependencies.
+//
+// Loop prevention is split on purpose: the server forwards only what originated locally, and
+// delivers what an adapter hands it through LocalDelivery, which never forwards again. An adapter
+// must additionally never hand a node its own messages back (see envelope.ts's node id).
+
+/** What a broadcast or publish carries between nodes. */
+export interface ForwardedMessage {
+  kind: 'broadcast' | 'publish';
+  /** Present when kind is 'publish'. */
+  topic?: string;
+  data: Buffer | string;
+  /** Whether the message goes out as a binary frame (text otherwise). */
+  binary: boolean;
+}
+
+/** What a WebSocketServer offers an adapter: local delivery that never re-forwards. */
+export interface LocalDelivery {
+  /** Sends to every OPEN client of this server; returns how many were written to. */
+  broadcastLocal(data: Buffer | string, options: { binary: boolean }): number;
+  /** Sends to every OPEN local subscriber of `topic`; returns how many were written to. */
+  publishLocal(topic: string, data: Buffer | string, options: { binary: boolean }): number;
+}
+
+/**
+ * Plugged into a server with `wss.setAdapter(adapter)`: the server calls `attach(localDelivery)`
+ * once, and after each local broadcast/publish calls `forward(message)`.
+ */
+export interface ScaleOutAdapter {
+  attach(local: LocalDelivery): void;
+  /**
+   * A broadcast/publish that originated on this node: send it to the other nodes, never back to
+   * this one. Must not throw and must not block: failures are reported by the adapter itself, and
+   * local delivery has already happened.
+   */
+  forward(message: ForwardedMessage): void;
+  /** Stops receiving and forwarding; leaves clients the user passed in open (the user owns them). */
+  close(): Promise<void>;
+}
