@@ -43,6 +43,8 @@ const HANDSHAKE_HEADERS = new Set([
  * A user `Host` replaces the default in its place; `origin`, when given, wins over a user `Origin`.
  * Throws a TypeError when the path or a header would not stay on its own line (as node's
  * http.request does for the same mistakes); these come from the application, not the peer.
+ * Write the result with the 'latin1' encoding, as node writes headers: one byte per character,
+ * so that obs-text values (0x80-0xFF) reach the server as HttpHeadParser reads them.
  */
 export function buildUpgradeRequest(options: UpgradeRequestOptions): string {
   const userHeaders = Object.entries(options.headers ?? {});

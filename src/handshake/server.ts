@@ -116,7 +116,7 @@ export function computeAcceptKey(key: string): string {
  *
  * Throws a TypeError when a value would break the response into extra lines (CR, LF or another
  * control character): those come from the application, never from the peer, and writing them
- * would let a value inject headers.
+ * would let a value inject headers. Like the client's request, it is meant to be written as 'latin1'.
  */
 export function buildAcceptResponse(
   acceptKey: string,
@@ -142,6 +142,7 @@ export function buildAcceptResponse(
  * A complete HTTP error response that closes: status line with the standard reason phrase (node:http STATUS_CODES is a fine table), Connection: close, Content-Type: text/html, Content-Length, extra headers, body = message (or the reason phrase).
  *
  * An extra header with the same name as a default (compared case-insensitively) replaces it.
+ * Content-Length counts the UTF-8 bytes of the body, so write the result as UTF-8.
  * Throws a TypeError on a status outside 100-999 or a header that is not a token name with a
  * single-line value (see buildAcceptResponse).
  */
