@@ -40,6 +40,7 @@ const kDeflateData = Symbol('deflate data');
 const kDeflateError = Symbol('deflate error');
 const kInflateData = Symbol('inflate data');
 const kInflateError = Symbol('inflate error');
+const kInflateEnd = Symbol('inflate end');
 
 type OwnedStream<S> = S & { [kOwner]: PerMessageDeflate | null };
 
@@ -54,6 +55,9 @@ function onInflateData(this: OwnedStream<InflateRaw>, chunk: Buffer): void {
 }
 function onInflateError(this: OwnedStream<InflateRaw>, error: Error): void {
   this[kOwner]?.[kInflateError](this, error);
+}
+function onInflateEnd(this: OwnedStream<InflateRaw>): void {
+  this[kOwner]?.[kInflateEnd](this);
 }
 function ignoreError(): void {}
 
@@ -133,6 +137,11 @@ export class PerMessageDeflate {
   private decompressRelease: (() => void) | null = null;
   /** Bytes inflated so far for the current message, across its frames. */
   private inflatedLength = 0;
+  /**
+   * The peer ended its DEFLATE stream with a BFINAL=1 block (§7.2.3.4 allows it). zlib then
+   * ignores all further input, so the next message needs a fresh context.
+   */
+  private inflateEnded = false;
   /** Once inflating failed the shared context is lost, so every later message fails too. */
   private decompressFailure: DeflateError | null = null;
 
@@ -316,6 +325,7 @@ export class PerMessageDeflate {
     }
     this.decompressJob = job;
     this.decompressRelease = release;
+    if (this.inflateEnded) this.discardInflate();
     const stream = (this.inflate ??= this.createInflate());
     stream.write(job.data);
     if (job.fin) stream.write(TRAILER);
@@ -330,6 +340,7 @@ export class PerMessageDeflate {
     stream[kOwner] = this;
     stream.on('data', onInflateData);
     stream.on('error', onInflateError);
+    stream.on('end', onInflateEnd);
     return stream;
   }
 
@@ -352,7 +363,7 @@ export class PerMessageDeflate {
     this.decompressJob = null;
     if (job.fin) {
       this.inflatedLength = 0;
-      if (this.dropInflateAfterMessage) this.discardInflate();
+      if (this.dropInflateAfterMessage || this.inflateEnded) this.discardInflate();
     }
     this.releaseDecompressSlot();
     this.pumpDecompress();
@@ -362,6 +373,11 @@ export class PerMessageDeflate {
   /** @internal */
   [kInflateError](stream: InflateRaw, error: Error): void {
     if (stream === this.inflate) this.failDecompress(corruptData(error));
+  }
+
+  /** @internal */
+  [kInflateEnd](stream: InflateRaw): void {
+    if (stream === this.inflate) this.inflateEnded = true;
   }
 
   /**
@@ -392,6 +408,8 @@ export class PerMessageDeflate {
     const stream = this.inflate;
     if (stream === null) return;
     this.inflate = null;
+    this.inflateEnded = false;
+    stream.removeListener('end', onInflateEnd);
     detach(stream, onInflateData, onInflateError);
   }
 }
