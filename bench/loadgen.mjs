@@ -1,6 +1,7 @@
 // Neutral load generator: plain node:net, its own handshake and framing, no library under test.
 // Started by bench/run.mjs as a separate process with one JSON argument (see the modes below);
-// reports marks and results over IPC (or prints them when run by hand).
+// reports marks and results over IPC (or prints them when run by hand). With `serverPid` it reads
+// the server's CPU time from /proc at the same instants it reads its own counters.
 //
 //   echo       `connections` sockets each keep `window` masked frames of `size` bytes in flight:
 //              every echoed message received lets one more frame go. protocol 'raw' sends the
@@ -14,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OPCODE_BINARY, OPCODE_TEXT, buildMaskedFrame, compressMessage, repeatFrame } from './lib/client-frames.mjs';
 import { endWindow, failAndExit, measureWindow, report } from './lib/measure-window.mjs';
 import { binaryPayload, jsonLikePayload } from './lib/payloads.mjs';
+import { processCpuMicros } from './lib/process-cpu.mjs';
 import { openTcp, openWebSocket } from './lib/raw-handshake.mjs';
 import { ServerFrameCounter } from './lib/server-frame-counter.mjs';
 
@@ -24,6 +26,7 @@ const BROADCAST_RING = 1024;
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const counters = { messages: 0, bytes: 0 };
+const readCounters = () => ({ ...counters, serverCpuMicros: serverCpuMicros() });
 let sending = true;
 const sockets = [];
 
@@ -36,6 +39,10 @@ try {
   process.exit(0);
 } catch (error) {
   failAndExit(error);
+}
+
+function serverCpuMicros() {
+  return config.serverPid ? processCpuMicros(config.serverPid) : 0;
 }
 
 async function runEcho({ port, protocol, connections, size, window, text = false, deflate = false, warmupMs, durationMs }) {
@@ -57,7 +64,7 @@ async function runEcho({ port, protocol, connections, size, window, text = false
     else countMessages(connection, onMessages);
     connection.socket.write(batch);
   }
-  const result = await measureWindow({ warmupMs, durationMs, readCounters: () => ({ ...counters }) });
+  const result = await measureWindow({ warmupMs, durationMs, readCounters });
   sending = false;
   await endWindow(result);
 }
@@ -87,18 +94,20 @@ async function runBroadcast({ port, clients, size, window, warmupMs, durationMs 
     throw new Error('the publisher must not receive its own broadcast');
   });
   publisher.socket.write(repeatFrame(frame, window));
-  const result = await measureWindow({ warmupMs, durationMs, readCounters: () => ({ ...counters }) });
+  const result = await measureWindow({ warmupMs, durationMs, readCounters });
   sending = false;
   await endWindow(result);
 }
 
 async function runConnect({ port, protocol, connections, concurrency }) {
+  const cpuBefore = serverCpuMicros();
   const startedAt = process.hrtime.bigint();
   report({ type: 'mark', name: 'start' });
   const opened = await openAll(connections, concurrency, () => open(port, protocol));
   const elapsedMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  const serverCpu = serverCpuMicros() - cpuBefore;
   for (const connection of opened) countMessages(connection, () => {});
-  await endWindow({ elapsedMs, handshakes: opened.length });
+  await endWindow({ elapsedMs, handshakes: opened.length, serverCpuMicros: serverCpu });
 }
 
 async function open(port, protocol, options) {

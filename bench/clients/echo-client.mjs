@@ -1,9 +1,11 @@
 // Client throughput: the library's own WebSocket client (not the neutral load generator) keeps
 // `window` binary messages in flight on each of `connections` sockets against an echo server.
-// Measures this process's CPU per message, the figure that compares clients.
-// One JSON argument: { library: 'ws6455' | 'ws', port, connections, size, window, warmupMs, durationMs }.
+// Measures this process's CPU per message, the figure that compares clients (and the server's,
+// read from /proc, to show the server is not what limits). One JSON argument:
+// { library: 'ws6455' | 'ws', port, serverPid, connections, size, window, warmupMs, durationMs }.
 import { endWindow, failAndExit, measureWindow } from '../lib/measure-window.mjs';
 import { binaryPayload } from '../lib/payloads.mjs';
+import { processCpuMicros } from '../lib/process-cpu.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
@@ -21,7 +23,7 @@ async function loadClient(library) {
   throw new Error(`unknown client library ${library}`);
 }
 
-async function run(WebSocket, { port, connections, size, window, warmupMs, durationMs }) {
+async function run(WebSocket, { port, serverPid, connections, size, window, warmupMs, durationMs }) {
   const payload = binaryPayload(size);
   const counters = { messages: 0, bytes: 0 };
   let sending = true;
@@ -42,7 +44,7 @@ async function run(WebSocket, { port, connections, size, window, warmupMs, durat
   }
   const readCounters = () => {
     const cpu = process.cpuUsage();
-    return { ...counters, clientCpuMicros: cpu.user + cpu.system };
+    return { ...counters, clientCpuMicros: cpu.user + cpu.system, serverCpuMicros: processCpuMicros(serverPid) };
   };
   const result = await measureWindow({ warmupMs, durationMs, readCounters });
   sending = false;

@@ -1,5 +1,5 @@
 // Child processes of the runner: servers that answer queries, and load processes (the load
-// generator or a benchmark client) that report marks. Every wait here has a deadline.
+// generator or a benchmark client) that report their measuring window. Every wait has a deadline.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +25,8 @@ function spawn(script, argument, { env = {}, execArgv = [] } = {}) {
 }
 
 /**
- * Start a server script and wait for it to listen. Returns { port, info, request, stop }:
- * request('cpu' | 'memory' | 'gc') resolves with the server's reply.
+ * Start a server script and wait for it to listen. Returns { port, pid, info, request, stop }:
+ * request('memory' | 'gc') resolves with the server's reply.
  */
 export async function startServer(script, options, env) {
   const child = spawn(script, options, { env, execArgv: ['--expose-gc'] });
@@ -63,34 +63,22 @@ export async function startServer(script, options, env) {
     child.kill();
     await child.exited;
   };
-  return { port: info.port, info, request, stop };
-}
-
-/** Microseconds of CPU (user + system) the server spent between two 'cpu' replies. */
-export function cpuMicros(start, end) {
-  return end.cpu.user + end.cpu.system - (start.cpu.user + start.cpu.system);
+  return { port: info.port, pid: info.pid, info, request, stop };
 }
 
 /**
- * Run a load process to completion. `onStart()` and `onEnd(result)` run when it marks the
- * start and end of its measuring window (the runner samples the server there); the child is
- * told to finish only after onEnd has resolved. Resolves with { result, start, end }: the
- * child's counters and what the two hooks returned.
+ * Run a load process to completion and resolve with its result (the counters of its measuring
+ * window) and what `onEnd(result)` returned: the hook runs while the load process still holds its
+ * connections open, and the process is told to finish only once the hook has settled.
  */
-export async function runLoad(script, argument, { onStart, onEnd, timeoutMs, env }) {
+export async function runLoad(script, argument, { onEnd = async () => undefined, timeoutMs, env }) {
   const child = spawn(script, argument, { env });
-  let startSample;
   let endSample;
   let result;
   let failure;
   child.on('message', (message) => {
     if (message.type === 'error') failure ??= message.message;
-    if (message.type !== 'mark') return;
-    if (message.name === 'start') {
-      startSample = onStart();
-      startSample.catch(() => {});
-      return;
-    }
+    if (message.type !== 'mark' || message.name !== 'end') return;
     result = message.result;
     endSample = onEnd(result).finally(() => child.connected && child.send({ cmd: 'finish' }));
     endSample.catch(() => {});
@@ -104,5 +92,5 @@ export async function runLoad(script, argument, { onStart, onEnd, timeoutMs, env
   if (failure || code !== 0 || !result) {
     throw new Error(failure ?? `${script} exited with ${code}: ${child.stderrTail() || 'no result'}`);
   }
-  return { result, start: await startSample, end: await endSample };
+  return { result, atEnd: await endSample };
 }

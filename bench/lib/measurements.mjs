@@ -1,8 +1,8 @@
 // One run of one scenario against one implementation, turned into metric values.
-// The server's CPU is sampled at the load process's marks, so every per-message figure is
-// server CPU time divided by the messages the load generator counted in the same window.
+// The load process reads the server's CPU time from /proc at the instants it snapshots its own
+// counters, so every per-message figure is server CPU divided by messages in the same window.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMicros, runLoad, startServer } from './children.mjs';
+import { runLoad, startServer } from './children.mjs';
 
 const MiB = 1024 * 1024;
 /** Headroom over warmup + duration for connecting, finishing and process start-up. */
@@ -11,50 +11,43 @@ const LOAD_TIMEOUT_SLACK_MS = 60_000;
 const SETTLE_ATTEMPTS = 50;
 const SETTLE_INTERVAL_MS = 100;
 
-function sampleCpuAround(server) {
-  return { onStart: () => server.request('cpu'), onEnd: () => server.request('cpu') };
+function loadTimeout(timing) {
+  return timing.warmupMs + timing.durationMs + LOAD_TIMEOUT_SLACK_MS;
 }
 
 /** Echo through the neutral load generator; `implementation.protocol` is 'ws' or 'raw'. */
 export async function measureEcho(server, implementation, scenario, timing) {
   await server.request('gc');
-  const { result, start, end } = await runLoad(
+  const { result } = await runLoad(
     'loadgen.mjs',
-    { mode: 'echo', port: server.port, protocol: implementation.protocol, ...scenario.load, ...timing },
-    { ...sampleCpuAround(server), timeoutMs: timing.warmupMs + timing.durationMs + LOAD_TIMEOUT_SLACK_MS },
+    { mode: 'echo', port: server.port, serverPid: server.pid, protocol: implementation.protocol, ...scenario.load, ...timing },
+    { timeoutMs: loadTimeout(timing) },
   );
-  return throughputMetrics(result, cpuMicros(start, end), 'messagesPerSec', 'serverCpuPerMessage');
+  return throughputMetrics(result, 'messagesPerSec', 'serverCpuPerMessage');
 }
 
 /** One publisher, many receivers; a delivery is one message arriving at one receiver. */
 export async function measureBroadcast(server, implementation, scenario, timing) {
   await server.request('gc');
-  const { result, start, end } = await runLoad(
+  const { result } = await runLoad(
     'loadgen.mjs',
-    { mode: 'broadcast', port: server.port, ...scenario.load, ...timing },
-    { ...sampleCpuAround(server), timeoutMs: timing.warmupMs + timing.durationMs + LOAD_TIMEOUT_SLACK_MS },
+    { mode: 'broadcast', port: server.port, serverPid: server.pid, ...scenario.load, ...timing },
+    { timeoutMs: loadTimeout(timing) },
   );
-  const metrics = throughputMetrics(result, cpuMicros(start, end), 'deliveriesPerSec', 'serverCpuPerDelivery');
-  delete metrics.mibPerSec;
+  const { mibPerSec, ...metrics } = throughputMetrics(result, 'deliveriesPerSec', 'serverCpuPerDelivery');
   return metrics;
 }
 
 /** The library's own client against the reference server; the client's CPU is the figure. */
 export async function measureClient(server, implementation, scenario, timing) {
   await server.request('gc');
-  const { result, start, end } = await runLoad(
+  const { result } = await runLoad(
     'clients/echo-client.mjs',
-    { library: implementation.client, port: server.port, ...scenario.load, ...timing },
-    {
-      ...sampleCpuAround(server),
-      env: implementation.env,
-      timeoutMs: timing.warmupMs + timing.durationMs + LOAD_TIMEOUT_SLACK_MS,
-    },
+    { library: implementation.client, port: server.port, serverPid: server.pid, ...scenario.load, ...timing },
+    { env: implementation.env, timeoutMs: loadTimeout(timing) },
   );
-  const metrics = throughputMetrics(result, cpuMicros(start, end), 'messagesPerSec', 'serverCpuPerMessage');
-  delete metrics.mibPerSec;
-  metrics.clientCpuPerMessage = result.clientCpuMicros / result.messages;
-  return metrics;
+  const { mibPerSec, ...metrics } = throughputMetrics(result, 'messagesPerSec', 'serverCpuPerMessage');
+  return { ...metrics, clientCpuPerMessage: result.clientCpuMicros / result.messages };
 }
 
 /**
@@ -65,24 +58,15 @@ export async function measureIdle(implementation, scenario) {
   const server = await startServer(implementation.server, {}, implementation.env);
   try {
     const before = await server.request('memory');
-    let after;
-    const { result, start, end } = await runLoad(
+    const { result, atEnd: after } = await runLoad(
       'loadgen.mjs',
-      { mode: 'connect', port: server.port, protocol: implementation.protocol, ...scenario.load },
-      {
-        onStart: () => server.request('cpu'),
-        onEnd: async () => {
-          const cpu = await server.request('cpu');
-          after = await memoryOnceSettled(server, scenario.load.connections);
-          return cpu;
-        },
-        timeoutMs: LOAD_TIMEOUT_SLACK_MS * 2,
-      },
+      { mode: 'connect', port: server.port, serverPid: server.pid, protocol: implementation.protocol, ...scenario.load },
+      { onEnd: () => memoryOnceSettled(server, scenario.load.connections), timeoutMs: 2 * LOAD_TIMEOUT_SLACK_MS },
     );
     const connections = result.handshakes;
     return {
       handshakesPerSec: connections / (result.elapsedMs / 1000),
-      serverCpuPerHandshake: cpuMicros(start, end) / connections,
+      serverCpuPerHandshake: result.serverCpuMicros / connections,
       rssPerConnection: (after.memory.rss - before.memory.rss) / connections,
       heapPerConnection: (after.memory.heapUsed - before.memory.heapUsed) / connections,
       externalPerConnection: (after.memory.external - before.memory.external) / connections,
@@ -101,12 +85,12 @@ async function memoryOnceSettled(server, connections) {
   throw new Error(`server registered fewer than ${connections} connections`);
 }
 
-function throughputMetrics(result, serverCpu, rateName, cpuName) {
+function throughputMetrics(result, rateName, cpuName) {
   if (result.messages === 0) throw new Error('no message completed in the measuring window');
   const seconds = result.elapsedMs / 1000;
   return {
     [rateName]: result.messages / seconds,
     mibPerSec: result.bytes / MiB / seconds,
-    [cpuName]: serverCpu / result.messages,
+    [cpuName]: result.serverCpuMicros / result.messages,
   };
 }

@@ -50,14 +50,15 @@ function renderPanel(groups, x, title) {
       parts.push(
         `<text x="${x + LABEL_WIDTH - 6}" y="${barY + 9}" class="label" text-anchor="end">${escapeXml(IMPLEMENTATIONS[bar.name].label)}</text>`,
         `<rect x="${x + LABEL_WIDTH}" y="${barY}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[bar.name]}"/>`,
-        `<text x="${x + LABEL_WIDTH + width + 4}" y="${barY + 9}" class="value">${bar.ratio.toFixed(2)}×${clipped}</text>`,
+        `<text x="${(x + LABEL_WIDTH + width + 4).toFixed(1)}" y="${barY + 9}" class="value">${bar.ratio.toFixed(2)}×${clipped}</text>`,
       );
       barY += BAR_HEIGHT + BAR_GAP;
     }
     y += groupHeight(group);
   }
+  // Drawn first so that bars and labels stay on top of the dashed 1× line.
   const referenceX = x + LABEL_WIDTH + scale;
-  parts.push(`<line x1="${referenceX}" y1="${TOP - 6}" x2="${referenceX}" y2="${y - GROUP_GAP}" class="reference"/>`);
+  parts.splice(1, 0, `<line x1="${referenceX}" y1="${TOP - 6}" x2="${referenceX}" y2="${y - GROUP_GAP}" class="reference"/>`);
   return { svg: parts.join('\n'), bottom: y };
 }
 

@@ -1,6 +1,6 @@
-// The runner's view into a server process: it reports its port, then answers CPU and memory
-// queries over IPC. Measured inside the server because only the server knows its own heap,
-// and process.cpuUsage() has microsecond resolution where /proc/<pid>/stat has 10 ms ticks.
+// The runner's view into a server process: it reports its port and pid, then answers memory
+// queries over IPC. Memory is measured inside the server because only the server knows its own
+// heap; CPU time is read from /proc by the load process instead (see bench/lib/process-cpu.mjs).
 
 /**
  * Announce the listening port and serve queries. `describe()` adds facts about the
@@ -21,8 +21,6 @@ export function serveControl({ port, connectionCount, describe = () => ({}) }) {
 
 function answer(cmd, connectionCount) {
   switch (cmd) {
-    case 'cpu':
-      return { cpu: process.cpuUsage() };
     case 'gc':
       collectGarbage();
       return {};
