@@ -18,8 +18,8 @@ export interface EchoServer {
 /** The server under test, echoing every message with the same binary flag. */
 export async function startEchoServer(perMessageDeflate: boolean): Promise<EchoServer> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate, maxPayload: MAX_PAYLOAD });
-  server.on('connection', (socket) => {
-    socket.on('message', (data, isBinary) => socket.send(data as Buffer, { binary: isBinary }));
+  server.on('connection', (socket: WebSocket) => {
+    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
     socket.on('error', () => {
       // Protocol errors are the point of most cases; the close frame carries them.
     });
@@ -48,7 +48,7 @@ export async function runAgainstClient(testCase: ConformanceCase): Promise<Verdi
     perMessageDeflate: testCase.compression !== undefined,
     maxPayload: MAX_PAYLOAD,
   });
-  client.on('message', (data, isBinary) => client.send(data as Buffer, { binary: isBinary }));
+  client.on('message', (data: Buffer, isBinary: boolean) => client.send(data, { binary: isBinary }));
   client.on('error', () => {
     // As above: judged from the wire.
   });
