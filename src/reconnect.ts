@@ -1,0 +1,383 @@
+// ReconnectingWebSocket: one long-lived client object over a series of WebSocket connections.
+// It reconnects with exponential backoff and jitter (reconnect-policy.ts), keeps a bounded queue
+// of messages sent while disconnected and flushes it in order once connected, and gives up cleanly
+// when the server's close code says retrying cannot help, or after maxAttempts.
+//
+//   // the tutorial's "reconnect 5 s after close", in one line:
+//   const ws = new ReconnectingWebSocket(url, { minDelay: 5000, factor: 1, jitter: 0 });
+
+import { EventEmitter } from 'node:events';
+import {
+  type BackoffOptions,
+  defaultBackoff,
+  isRetryableCloseCode,
+  reconnectDelay,
+  validateBackoff,
+} from './reconnect-policy.js';
+import type { SendableData } from './send-data.js';
+import { type BinaryType, type ClientOptions, type SendOptions, WebSocket } from './websocket.js';
+
+export { isRetryableCloseCode, reconnectDelay } from './reconnect-policy.js';
+export type { BackoffOptions } from './reconnect-policy.js';
+
+type SendCallback = (error?: Error | null) => void;
+
+/** What 'message' carries, by binaryType: a Buffer, an ArrayBuffer, Buffer fragments or a Blob. */
+export type RawData = Buffer | ArrayBuffer | Buffer[] | Blob;
+
+/**
+ * What the wrapper needs of a WebSocket: ws6455's WebSocket, or anything shaped like the `ws`
+ * package's client (which the tests inject).
+ */
+export interface ReconnectableSocket {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: unknown, options: object, callback?: SendCallback): void;
+  close(code?: number, reason?: string | Buffer): void;
+  terminate(): void;
+  on(event: 'open', listener: () => void): unknown;
+  on(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export type ReconnectableSocketConstructor = new (
+  address: string,
+  protocols?: string | string[],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each library has its own options type
+  options?: any,
+) => ReconnectableSocket;
+
+export type QueueFullPolicy = 'drop-oldest' | 'drop-newest' | 'error';
+
+export interface ReconnectOptions extends Partial<BackoffOptions> {
+  /**
+   * Reconnection attempts in a row (after a drop, or after the first connection failed) before the
+   * client gives up ('give-up', then 'close'); an open connection resets the count. Default Infinity.
+   */
+  maxAttempts?: number;
+  /** Messages kept while disconnected, sent in order once connected. 0 disables queueing. Default 1000. */
+  maxQueued?: number;
+  /**
+   * What send() does when the queue is full. 'drop-oldest' (default) discards the oldest queued
+   * message, 'drop-newest' discards the message being sent, 'error' throws a QueueFullError from
+   * send(). A discarded message's callback gets an error, and 'drop' is emitted.
+   */
+  queueFullPolicy?: QueueFullPolicy;
+  /**
+   * Whether to reconnect after a connection closed with `code` (1006 when it failed or dropped
+   * without a close frame). Default: isRetryableCloseCode, which refuses 1002, 1003, 1007-1010,
+   * 3000, 3003 and 4000-4999.
+   */
+  shouldReconnect?: (code: number, reason: string) => boolean;
+  /** The WebSocket class to connect with. Default: ws6455's WebSocket. */
+  WebSocket?: ReconnectableSocketConstructor;
+}
+
+/** Client options of the underlying WebSocket (passed to every connection) plus reconnect options. */
+export type ReconnectingWebSocketOptions = ReconnectOptions & ClientOptions;
+
+export type ReconnectState = 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
+
+export type GiveUpReason =
+  | { kind: 'not-retryable'; code: number; reason: string }
+  | { kind: 'max-attempts'; attempts: number };
+
+export interface ReconnectingWebSocketEvents {
+  /** A connection opened: the first one and every reconnection. Queued messages are sent right after. */
+  open: [];
+  message: [data: RawData, isBinary: boolean];
+  /** An open connection ended; unless the client gives up, 'reconnecting' follows. */
+  disconnect: [code: number, reason: Buffer];
+  /** Attempt number `attempt` (1, 2, ...) starts in `delay` ms. */
+  reconnecting: [attempt: number, delay: number];
+  /** Connected again after `attempts` attempts; emitted right after 'open'. */
+  reconnected: [attempts: number];
+  /** No more attempts; 'close' follows. */
+  'give-up': [reason: GiveUpReason];
+  /** Final: after close()/terminate(), or after giving up. Emitted once. */
+  close: [code: number, reason: Buffer];
+  /** Errors of the underlying connections. Unlike ws, never thrown when nobody listens: failures are expected here. */
+  error: [error: Error];
+  /** A message that will never be sent: pushed out of a full queue, or pending when the client closed. */
+  drop: [data: SendableData, why: 'queue-full' | 'closed'];
+}
+
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  readonly code = 'WS_ERR_QUEUE_FULL';
+}
+
+interface QueuedMessage {
+  data: SendableData;
+  options: object;
+  callback: SendCallback | undefined;
+}
+
+const ownOptionNames = new Set([
+  'minDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'maxQueued', 'queueFullPolicy', 'shouldReconnect', 'WebSocket',
+]);
+const EMPTY = Buffer.alloc(0);
+
+export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEvents> {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  readonly url: string;
+  /** Applied to every connection, as on a WebSocket. Default 'nodebuffer'. */
+  binaryType: BinaryType = 'nodebuffer';
+
+  readonly #protocols: string | string[] | undefined;
+  readonly #socketOptions: ClientOptions;
+  readonly #backoff: BackoffOptions;
+  readonly #maxAttempts: number;
+  readonly #maxQueued: number;
+  readonly #queueFullPolicy: QueueFullPolicy;
+  readonly #shouldReconnect: (code: number, reason: string) => boolean;
+  readonly #SocketClass: ReconnectableSocketConstructor;
+
+  #state: ReconnectState = 'connecting';
+  #socket: ReconnectableSocket | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  /** Failed attempts since the last open connection. */
+  #attempt = 0;
+  #everOpened = false;
+  #queue: QueuedMessage[] = [];
+
+  constructor(address: string | URL, protocols?: string | string[] | ReconnectingWebSocketOptions, options?: ReconnectingWebSocketOptions) {
+    super();
+    if (protocols !== undefined && typeof protocols === 'object' && !Array.isArray(protocols)) {
+      options = protocols;
+      protocols = undefined;
+    }
+    const settings = options ?? {};
+    this.url = address instanceof URL ? address.href : address;
+    this.#protocols = protocols;
+    this.#backoff = {
+      minDelay: settings.minDelay ?? defaultBackoff.minDelay,
+      maxDelay: settings.maxDelay ?? Math.max(defaultBackoff.maxDelay, settings.minDelay ?? 0),
+      factor: settings.factor ?? defaultBackoff.factor,
+      jitter: settings.jitter ?? defaultBackoff.jitter,
+    };
+    validateBackoff(this.#backoff);
+    this.#maxAttempts = settings.maxAttempts ?? Infinity;
+    this.#maxQueued = settings.maxQueued ?? 1000;
+    this.#queueFullPolicy = settings.queueFullPolicy ?? 'drop-oldest';
+    this.#shouldReconnect = settings.shouldReconnect ?? ((code) => isRetryableCloseCode(code));
+    this.#SocketClass = settings.WebSocket ?? (WebSocket as unknown as ReconnectableSocketConstructor);
+    this.#socketOptions = Object.fromEntries(Object.entries(settings).filter(([name]) => !ownOptionNames.has(name)));
+    // Like `new WebSocket()`, connect at once; an invalid URL throws here, not on a later attempt.
+    this.#connect();
+  }
+
+  // ---- properties --------------------------------------------------------------------------
+
+  /** CONNECTING while connecting or waiting to reconnect, then OPEN, CLOSING, CLOSED. */
+  get readyState(): number {
+    switch (this.#state) {
+      case 'connecting':
+      case 'waiting':
+        return ReconnectingWebSocket.CONNECTING;
+      case 'open':
+        return ReconnectingWebSocket.OPEN;
+      case 'closing':
+        return ReconnectingWebSocket.CLOSING;
+      case 'closed':
+        return ReconnectingWebSocket.CLOSED;
+    }
+  }
+
+  /** Finer than readyState: 'waiting' is the pause between a failure and the next attempt. */
+  get state(): ReconnectState {
+    return this.#state;
+  }
+
+  /** The current connection, or null between connections. */
+  get socket(): ReconnectableSocket | null {
+    return this.#socket;
+  }
+
+  /** Failed attempts since the last open connection. */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  /** Messages waiting for a connection. */
+  get queuedCount(): number {
+    return this.#queue.length;
+  }
+
+  // ---- sending and closing -------------------------------------------------------------------
+
+  /**
+   * Sends now when connected, otherwise queues (see maxQueued, queueFullPolicy). The callback
+   * fires when the connection that sent it reports the send done, or with an error if the message
+   * is dropped. After close(), messages are dropped with an error.
+   */
+  send(data: SendableData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+    if (typeof options === 'function') {
+      callback = options as SendCallback;
+      options = undefined;
+    }
+    const message: QueuedMessage = { data, options: options ?? {}, callback };
+    if (this.#state === 'open' && this.#socket !== null) {
+      this.#socket.send(message.data, message.options, message.callback);
+    } else if (this.#state === 'closing' || this.#state === 'closed') {
+      this.#drop(message, 'closed');
+    } else {
+      this.#enqueue(message);
+    }
+  }
+
+  /** Closes for good: no reconnection. 'close' follows once the connection (if any) has closed. */
+  close(code?: number, reason?: string | Buffer): void {
+    this.#finish((socket) => socket.close(code, reason), code, reason);
+  }
+
+  /** Like close(), but destroys the connection at once without a closing handshake. */
+  terminate(): void {
+    this.#finish((socket) => socket.terminate());
+  }
+
+  #finish(stop: (socket: ReconnectableSocket) => void, code?: number, reason?: string | Buffer): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    clearTimeout(this.#timer);
+    this.#dropQueue();
+    const socket = this.#socket;
+    if (socket === null) {
+      // Waiting between attempts: nothing to close; report as ws reports a close without a frame.
+      this.#state = 'closed';
+      const reasonBuffer = typeof reason === 'string' ? Buffer.from(reason) : (reason ?? EMPTY);
+      process.nextTick(() => this.emit('close', code ?? 1005, reasonBuffer));
+      return;
+    }
+    this.#state = 'closing';
+    stop(socket);
+  }
+
+  // ---- the connection cycle ------------------------------------------------------------------
+
+  #connect(): void {
+    this.#state = 'connecting';
+    const socket = new this.#SocketClass(this.url, this.#protocols, this.#socketOptions);
+    socket.binaryType = this.binaryType;
+    this.#socket = socket;
+    // Listeners check `this.#socket === socket`, so a stale connection can never act on the client.
+    socket.on('open', () => {
+      if (this.#socket === socket) this.#onOpen();
+    });
+    socket.on('message', (data, isBinary) => {
+      if (this.#socket === socket) this.emit('message', data, isBinary);
+    });
+    socket.on('error', (error) => {
+      if (this.#socket === socket && this.#state !== 'closing' && this.listenerCount('error') > 0) {
+        this.emit('error', error);
+      }
+    });
+    socket.on('close', (code, reason) => {
+      if (this.#socket === socket) this.#onClose(code, reason);
+    });
+  }
+
+  #onOpen(): void {
+    if (this.#state !== 'connecting') return;
+    const attempts = this.#attempt;
+    const isReconnection = this.#everOpened;
+    this.#state = 'open';
+    this.#attempt = 0;
+    this.#everOpened = true;
+    // 'open' before the flush, so a handler can authenticate or re-join rooms before the
+    // messages queued while offline reach the server.
+    this.emit('open');
+    if (isReconnection && this.#state === 'open') this.emit('reconnected', attempts);
+    this.#flush();
+  }
+
+  #onClose(code: number, reason: Buffer): void {
+    const wasOpen = this.#state === 'open';
+    this.#socket = null;
+    if (this.#state === 'closing') {
+      this.#state = 'closed';
+      this.emit('close', code, reason);
+      return;
+    }
+    if (wasOpen) this.emit('disconnect', code, reason);
+    if (this.#state !== 'open' && this.#state !== 'connecting') return; // closed from a 'disconnect' handler
+    const reasonText = reason.toString();
+    if (!this.#shouldReconnect(code, reasonText)) {
+      this.#giveUp({ kind: 'not-retryable', code, reason: reasonText }, code, reason);
+    } else if (this.#attempt >= this.#maxAttempts) {
+      this.#giveUp({ kind: 'max-attempts', attempts: this.#attempt }, code, reason);
+    } else {
+      this.#scheduleReconnect();
+    }
+  }
+
+  #scheduleReconnect(): void {
+    this.#attempt += 1;
+    const delay = reconnectDelay(this.#attempt, this.#backoff);
+    this.#state = 'waiting';
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#state !== 'waiting') return;
+      try {
+        this.#connect();
+      } catch (error) {
+        // e.g. the constructor refused the options; counts as a failed attempt.
+        this.#socket = null;
+        if (this.listenerCount('error') > 0) this.emit('error', error as Error);
+        this.#state = 'connecting';
+        this.#onClose(1006, EMPTY);
+      }
+    }, delay);
+    this.emit('reconnecting', this.#attempt, delay);
+  }
+
+  #giveUp(why: GiveUpReason, code: number, reason: Buffer): void {
+    this.#state = 'closed';
+    this.#dropQueue();
+    this.emit('give-up', why);
+    this.emit('close', code, reason);
+  }
+
+  // ---- the offline queue ---------------------------------------------------------------------
+
+  #enqueue(message: QueuedMessage): void {
+    if (this.#queue.length < this.#maxQueued) {
+      this.#queue.push(message);
+      return;
+    }
+    if (this.#queueFullPolicy === 'error') {
+      throw new QueueFullError(`${this.#maxQueued} messages are already queued while disconnected`);
+    }
+    if (this.#queueFullPolicy === 'drop-oldest' && this.#queue.length > 0) {
+      this.#drop(this.#queue.shift()!, 'queue-full');
+      this.#queue.push(message);
+    } else {
+      this.#drop(message, 'queue-full');
+    }
+  }
+
+  #flush(): void {
+    const socket = this.#socket;
+    while (this.#queue.length > 0 && this.#state === 'open' && this.#socket === socket && socket !== null) {
+      const message = this.#queue.shift()!;
+      socket.send(message.data, message.options, message.callback);
+    }
+  }
+
+  #dropQueue(): void {
+    const dropped = this.#queue;
+    this.#queue = [];
+    for (const message of dropped) this.#drop(message, 'closed');
+  }
+
+  #drop(message: QueuedMessage, why: 'queue-full' | 'closed'): void {
+    const text = why === 'closed' ? 'the connection was closed for good' : 'the send queue was full';
+    const error = why === 'closed' ? new Error(`message not sent: ${text}`) : new QueueFullError(`message dropped: ${text}`);
+    if (message.callback !== undefined) process.nextTick(message.callback, error);
+    this.emit('drop', message.data, why);
+  }
+}
