@@ -240,6 +240,7 @@ export class PerMessageDeflate {
   private startCompress(release: () => void): void {
     const job = this.compressBacklog?.shift();
     if (this.isClosed || job === undefined) {
+      this.compressBusy = false;
       release();
       return;
     }
@@ -320,6 +321,7 @@ export class PerMessageDeflate {
   private startDecompress(release: () => void): void {
     const job = this.decompressBacklog?.shift();
     if (this.isClosed || job === undefined) {
+      this.decompressBusy = false;
       release();
       return;
     }

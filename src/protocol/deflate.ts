@@ -272,9 +272,11 @@ export function acceptServerResponse(
     return { error: `${INVALID_HEADER}: server_max_window_bits above the offered ${options.serverMaxWindowBits}` };
   }
   const offeredClientBits = options.clientMaxWindowBits;
-  if (request.clientMaxWindowBits !== undefined) {
+  // A bare client_max_window_bits never gets here: parseDeflateParams rejects it in a response.
+  const answeredClientBits = request.clientMaxWindowBits === true ? undefined : request.clientMaxWindowBits;
+  if (answeredClientBits !== undefined) {
     if (offeredClientBits === false) return { error: `${INVALID_HEADER}: client_max_window_bits was not offered` };
-    if (typeof offeredClientBits === 'number' && (request.clientMaxWindowBits as number) > offeredClientBits) {
+    if (typeof offeredClientBits === 'number' && answeredClientBits > offeredClientBits) {
       return { error: `${INVALID_HEADER}: client_max_window_bits above the offered ${offeredClientBits}` };
     }
   }
@@ -284,9 +286,7 @@ export function acceptServerResponse(
       clientNoContextTakeover: request.clientNoContextTakeover,
       serverMaxWindowBits: request.serverMaxWindowBits ?? MAX_WINDOW_BITS,
       // Our offered limit binds us even when the response does not repeat it (§7.1.2.2).
-      clientMaxWindowBits:
-        (request.clientMaxWindowBits as number | undefined) ??
-        (typeof offeredClientBits === 'number' ? offeredClientBits : MAX_WINDOW_BITS),
+      clientMaxWindowBits: answeredClientBits ?? (typeof offeredClientBits === 'number' ? offeredClientBits : MAX_WINDOW_BITS),
     },
   };
 }
