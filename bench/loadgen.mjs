@@ -90,9 +90,7 @@ async function runBroadcast({ port, clients, size, window, warmupMs, durationMs 
       }
     });
   }
-  countMessages(publisher, () => {
-    throw new Error('the publisher must not receive its own broadcast');
-  });
+  countMessages(publisher, () => failAndExit(new Error('the publisher received its own broadcast')));
   publisher.socket.write(repeatFrame(frame, window));
   const result = await measureWindow({ warmupMs, durationMs, readCounters });
   sending = false;

@@ -135,7 +135,7 @@ async function startScenarioServers(scenario, names, errors) {
   const servers = {};
   if (scenario.kind === 'idle') return servers;
   const toStart = scenario.kind === 'client' ? [REFERENCE] : names;
-  for (const name of toStart) {
+  const start = async (name) => {
     const implementation = IMPLEMENTATIONS[name];
     try {
       servers[name] = await startServer(implementation.server, scenario.serverOptions ?? {}, implementation.env);
@@ -143,7 +143,8 @@ async function startScenarioServers(scenario, names, errors) {
     } catch (error) {
       errors[name].push(error.message);
     }
-  }
+  };
+  await Promise.all(toStart.map(start));
   return servers;
 }
 
