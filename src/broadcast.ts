@@ -1,9 +1,13 @@
 // One message, many sockets: server frames are never masked (RFC 6455 §5.1), so the bytes of one
 // frame are valid for every client. Framing once and writing the same Buffer to each socket
 // saves the per-client framing and copying that `clients.forEach(c => c.send(data))` pays.
+// With permessage-deflate, a compressed frame can serve every client that negotiated
+// server_no_context_takeover (no shared history, RFC 7692 §7.1.1.1) with the same window size,
+// so such clients get one compression per broadcast instead of one each.
 
 import { encodeFrameToBuffer } from './protocol/frame-writer.js';
 import { Opcode } from './protocol/opcodes.js';
+import { PerMessageDeflate } from './permessage-deflate.js';
 import { toBuffer, type SendableData } from './send-data.js';
 import type { WebSocket } from './websocket.js';
 
@@ -14,6 +18,12 @@ export interface BroadcastOptions {
   except?: WebSocket | null;
   /** Send only to clients for which this returns true. */
   filter?: (ws: WebSocket) => boolean;
+  /**
+   * Compress for clients that negotiated permessage-deflate with server_no_context_takeover, once
+   * per window size. Default true. Clients that keep a compression context get the frame
+   * uncompressed (still valid: RSV1 marks each message independently).
+   */
+  compress?: boolean;
 }
 
 export interface PreparedFrame {
@@ -26,18 +36,53 @@ export function frameForBroadcast(data: SendableData, options: BroadcastOptions)
     throw new TypeError('broadcast() takes a string, Buffer, ArrayBuffer or typed array, not a Blob');
   }
   const payload = toBuffer(typeof data === 'number' ? String(data) : (data as Exclude<SendableData, Blob | number>));
-  const binary = options.binary ?? typeof data !== 'string';
-  const frame = encodeFrameToBuffer(payload, { opcode: binary ? Opcode.Binary : Opcode.Text, fin: true });
-  return { writeTo: (clients, opts) => writeFrame(frame, clients, opts) };
+  const opcode = (options.binary ?? typeof data !== 'string') ? Opcode.Binary : Opcode.Text;
+  let plain: Buffer | null = null;
+  const plainFrame = (): Buffer => (plain ??= encodeFrameToBuffer(payload, { opcode, fin: true }));
+  return {
+    writeTo: (clients, opts) => {
+      const groups = new Map<string, { codec: PerMessageDeflate; clients: WebSocket[] }>();
+      let count = 0;
+      for (const ws of clients) {
+        if (ws === opts.except || ws.readyState !== ws.OPEN) continue;
+        if (opts.filter !== undefined && !opts.filter(ws)) continue;
+        const codec = opts.compress === false ? null : sharedCompressionOf(ws, payload.length);
+        if (codec === null) {
+          if (ws.writeFrame(plainFrame())) count++;
+          continue;
+        }
+        const key = `${codec.params.serverMaxWindowBits}`;
+        const group = groups.get(key) ?? { codec, clients: [] };
+        group.clients.push(ws);
+        groups.set(key, group);
+        count++;
+      }
+      for (const group of groups.values()) compressOnce(payload, opcode, group.codec, group.clients);
+      return count;
+    },
+  };
 }
 
-function writeFrame(frame: Buffer, clients: Iterable<WebSocket>, options: BroadcastOptions): number {
-  const { except, filter } = options;
-  let count = 0;
+/** The codec of a client whose compressed frames may be shared, when this payload is worth compressing. */
+function sharedCompressionOf(ws: WebSocket, length: number): PerMessageDeflate | null {
+  const codec = ws._connection?.compression ?? null;
+  if (codec === null || !codec.params.serverNoContextTakeover || length < codec.threshold) return null;
+  return codec;
+}
+
+function compressOnce(payload: Buffer, opcode: number, template: PerMessageDeflate, clients: WebSocket[]): void {
+  const fills: Array<(error: Error | null, buffers?: Buffer[]) => void> = [];
   for (const ws of clients) {
-    if (ws === except || ws.readyState !== ws.OPEN) continue;
-    if (filter !== undefined && !filter(ws)) continue;
-    if (ws.writeFrame(frame)) count++;
+    const fill = ws.reserveFrame(payload.length);
+    if (fill !== null) fills.push(fill);
   }
-  return count;
+  if (fills.length === 0) return;
+  // A codec of our own: with no context takeover it holds no history, and using a client's
+  // codec would queue behind that client's own sends.
+  const codec = new PerMessageDeflate(template.params, 'server', template.options, 0);
+  codec.compress(payload, (error, compressed) => {
+    codec.cleanup();
+    const frame = compressed === undefined ? undefined : [encodeFrameToBuffer(compressed, { opcode, fin: true, rsv1: true })];
+    for (const fill of fills) fill(error, frame);
+  });
 }

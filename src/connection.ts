@@ -292,6 +292,24 @@ export class Connection {
     this.enqueue(buffers, size, callback);
   }
 
+  /**
+   * Keep a place in the send order for a pre-framed message whose bytes come later (a broadcast
+   * being compressed once for many sockets); call the returned function with them, or an error.
+   */
+  reserveFramed(size: number): (error: Error | null, buffers?: Buffer[]) => void {
+    const entry = this.reserve(size, undefined);
+    return (error, buffers) => {
+      if (error || buffers === undefined) entry.error = error ?? new Error('No data');
+      else entry.buffers = buffers;
+      this.flushQueue();
+    };
+  }
+
+  /** The negotiated permessage-deflate codec, or null. */
+  get compression(): PerMessageDeflate | null {
+    return this.deflate;
+  }
+
   private enqueue(buffers: Buffer[], size: number, callback: SendCallback | undefined): void {
     if (this.queue === null) {
       this.write(buffers, callback);

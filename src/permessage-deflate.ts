@@ -152,9 +152,11 @@ export class PerMessageDeflate {
    * @param maxMessageSize most bytes one inflated message may have; 0 = unlimited
    */
   constructor(
-    params: DeflateParams,
+    /** The agreed parameters, kept for broadcast (one compressed frame serves every socket with the same parameters). */
+    readonly params: DeflateParams,
     role: 'server' | 'client',
-    options: PerMessageDeflateOptions,
+    /** The options this codec was built with. */
+    readonly options: PerMessageDeflateOptions,
     private readonly maxMessageSize: number,
   ) {
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;

@@ -288,6 +288,14 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     return true;
   }
 
+  /** @internal Reserve a place for a frame built later (compressed broadcast), under the same policy. */
+  reserveFrame(size: number): ((error: Error | null, buffers?: Buffer[]) => void) | null {
+    const connection = this.connection;
+    if (this.state !== ReadyState.OPEN || connection === null) return null;
+    if (this.exceedsBufferLimit(size, undefined)) return null;
+    return connection.reserveFramed(size);
+  }
+
   // ---- topics (server-side sockets, ws6455 addition) -----------------------------------------
 
   /** Receive what the server publishes to `topic`. Returns false if already subscribed. */
