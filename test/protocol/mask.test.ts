@@ -1,6 +1,7 @@
 // RFC 6455 §5.3 masking: byte i XOR key[i % 4], at any offset and alignment.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hasWasmMask, maskWasm, maskWordsInPlace } from '../../src/protocol/mask-kernels.js';
 import { applyMask, randomMaskKey, unmask } from '../../src/protocol/mask.js';
 import { hex } from './helpers.js';
 
@@ -68,5 +69,43 @@ describe('randomMaskKey', () => {
     }
     // 5000 draws from 2^32 collide with probability ~0.3%; allow a couple.
     expect(seen.size).toBeGreaterThan(4990);
+  });
+});
+
+describe('masking kernels agree with the byte-wise reference', () => {
+  it('the WebAssembly SIMD kernel is available on this Node (so the tests above exercise it)', () => {
+    expect(hasWasmMask).toBe(true);
+  });
+
+  it.each([
+    ['words in place', (buffer: Buffer, key: Buffer) => maskWordsInPlace(buffer, 0, buffer.length, key)],
+    ['wasm in place', (buffer: Buffer, key: Buffer) => maskWasm(buffer, 0, buffer, 0, buffer.length, key)],
+    ['applyMask', (buffer: Buffer, key: Buffer) => unmask(buffer, key)],
+  ])('%s on buffers spanning several 64 KiB wasm blocks, at every alignment', (_name, kernel) => {
+    const key = hex('01 23 45 67');
+    for (const [size, shift] of [
+      [200_003, 1],
+      [131_072, 0],
+      [65_551, 3],
+      [17, 2],
+    ] as const) {
+      const original = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) original[i] = (i * 31) & 0xff;
+      const buffer = Buffer.alloc(size + shift).subarray(shift);
+      original.copy(buffer);
+      kernel(buffer, key);
+      expect(buffer.equals(referenceMask(original, key)), `size ${size}`).toBe(true);
+    }
+  });
+
+  it('wasm kernel from one buffer into another at offsets leaves the source intact', () => {
+    const key = hex('de ad be ef');
+    const source = Buffer.alloc(70_000, 0x5a);
+    const output = Buffer.alloc(70_010, 0);
+    maskWasm(source, 5, output, 7, 69_990, key);
+    expect(source.every((byte) => byte === 0x5a)).toBe(true);
+    expect(output.subarray(7, 7 + 69_990).equals(referenceMask(source.subarray(5, 5 + 69_990), key))).toBe(true);
+    expect(output.subarray(0, 7).every((byte) => byte === 0)).toBe(true);
+    expect(output.subarray(7 + 69_990).every((byte) => byte === 0)).toBe(true);
   });
 });

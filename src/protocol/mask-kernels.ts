@@ -1,0 +1,133 @@
+// The three ways to XOR a payload with a masking key (RFC 6455 §5.3) that bench/parser-mask.mjs
+// compares; mask.ts picks between them by length from those measurements.
+
+/** Byte `sourceOffset + i` XOR key[(i + keyPhase) % 4] into output. The reference loop. */
+export function maskBytes(
+  source: Uint8Array,
+  sourceOffset: number,
+  output: Uint8Array,
+  outputOffset: number,
+  length: number,
+  key: Uint8Array,
+  keyPhase: number,
+): void {
+  for (let i = 0; i < length; i++) {
+    output[outputOffset + i] = source[sourceOffset + i]! ^ key[(i + keyPhase) & 3]!;
+  }
+}
+
+// The 32-bit mask word is assembled through a typed-array view of 4 scratch bytes, so it has
+// the host's byte order, the same order the Int32Array over the payload reads with.
+const scratchKeyBytes = new Uint8Array(4);
+const scratchKeyWord = new Int32Array(scratchKeyBytes.buffer);
+
+/** In place, 32 bits at a time: unaligned head and tail bytes are peeled off around the words. */
+export function maskWordsInPlace(buffer: Uint8Array, offset: number, length: number, key: Uint8Array): void {
+  const absoluteStart = buffer.byteOffset + offset;
+  const head = Math.min((4 - (absoluteStart & 3)) & 3, length);
+  maskBytes(buffer, offset, buffer, offset, head, key, 0);
+
+  const wordCount = (length - head) >>> 2;
+  scratchKeyBytes[0] = key[head & 3]!;
+  scratchKeyBytes[1] = key[(head + 1) & 3]!;
+  scratchKeyBytes[2] = key[(head + 2) & 3]!;
+  scratchKeyBytes[3] = key[(head + 3) & 3]!;
+  const maskWord = scratchKeyWord[0]!;
+  const words = new Int32Array(buffer.buffer, absoluteStart + head, wordCount);
+  for (let i = 0; i < wordCount; i++) words[i]! ^= maskWord;
+
+  // Whole words keep the key phase, so the tail continues where the head left it.
+  const done = head + wordCount * 4;
+  maskBytes(buffer, offset + done, buffer, offset + done, length - done, key, done & 3);
+}
+
+/**
+ * A hand-assembled WebAssembly module (SIMD, 128 bits at a time), embedded as bytes so the
+ * package keeps zero dependencies. Its one function, in text format:
+ *   (func (export "mask") (param $at i32) (param $end i32) (param $key i32) (local $k v128)
+ *     (local.set $k (i32x4.splat (local.get $key)))
+ *     (block (loop
+ *       (br_if 1 (i32.ge_u (local.get $at) (local.get $end)))
+ *       (v128.store (local.get $at) (v128.xor (v128.load (local.get $at)) (local.get $k)))
+ *       (local.set $at (i32.add (local.get $at) (i32.const 16)))
+ *       (br 0))))
+ * with one exported 64 KiB page of memory.
+ */
+const WASM_MASK_MODULE = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x07, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, // type: (i32 i32 i32) -> ()
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x05, 0x03, 0x01, 0x00, 0x01, // memory: 1 page
+  0x07, 0x11, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x6d, 0x61, 0x73, 0x6b, 0x00, 0x00, // exports
+  0x0a, 0x32, 0x01, 0x30, 0x01, 0x01, 0x7b, // code: one body of 48 bytes, one v128 local
+  0x20, 0x02, 0xfd, 0x11, 0x21, 0x03, // local.set 3 (i32x4.splat (local.get 2))
+  0x02, 0x40, 0x03, 0x40, // block, loop
+  0x20, 0x00, 0x20, 0x01, 0x4f, 0x0d, 0x01, // br_if 1 (i32.ge_u at end)
+  0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x00, 0x00, 0x20, 0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x00, 0x00, // store(at, xor(load(at), k))
+  0x20, 0x00, 0x41, 0x10, 0x6a, 0x21, 0x00, 0x0c, 0x00, // at += 16; br 0
+  0x0b, 0x0b, 0x0b, // end loop, block, function
+]);
+
+interface WasmMask {
+  memory: Uint8Array;
+  mask: (at: number, end: number, key: number) => void;
+}
+
+/** The slice of the WebAssembly JS API used here (lib ES2022 and @types/node 20 do not type it). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: { memory: { buffer: ArrayBuffer }; mask: WasmMask['mask'] } };
+}
+
+function instantiateWasmMask(): WasmMask | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api === undefined) return null;
+  try {
+    const { exports } = new api.Instance(new api.Module(WASM_MASK_MODULE));
+    return { memory: new Uint8Array(exports.memory.buffer), mask: exports.mask };
+  } catch {
+    // A runtime without WebAssembly SIMD: the word loop serves instead.
+    return null;
+  }
+}
+
+const wasmMask = instantiateWasmMask();
+
+/** Whether the SIMD kernel is available on this runtime. */
+export const hasWasmMask = wasmMask !== null;
+
+/**
+ * Through the SIMD module: each 64 KiB block is copied into its memory, XORed 16 bytes at a
+ * time and copied out to `output` (both copies are native memcpy). Source and output may be the
+ * same bytes. Without WebAssembly SIMD it copies and uses the word loop.
+ */
+export function maskWasm(
+  source: Uint8Array,
+  sourceOffset: number,
+  output: Uint8Array,
+  outputOffset: number,
+  length: number,
+  key: Uint8Array,
+): void {
+  if (wasmMask === null) {
+    if (source !== output || sourceOffset !== outputOffset) {
+      output.set(source.subarray(sourceOffset, sourceOffset + length), outputOffset);
+    }
+    maskWordsInPlace(output, outputOffset, length, key);
+    return;
+  }
+  const { memory, mask } = wasmMask;
+  // Wasm memory is little-endian whatever the host: key[0] is the lowest byte.
+  const keyWord = key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24);
+  // Whole 16-byte units keep the key phase at 0 from one block to the next.
+  const simdLength = length & ~15;
+  let done = 0;
+  while (done < simdLength) {
+    const size = Math.min(memory.length, simdLength - done);
+    memory.set(source.subarray(sourceOffset + done, sourceOffset + done + size), 0);
+    mask(0, size, keyWord);
+    output.set(memory.subarray(0, size), outputOffset + done);
+    done += size;
+  }
+  maskBytes(source, sourceOffset + done, output, outputOffset + done, length - done, key, 0);
+}
