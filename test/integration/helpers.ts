@@ -256,3 +256,12 @@ export function makeCertificate(): { key: Buffer; cert: Buffer } | null {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Fail with a clear message instead of the test's global timeout when `promise` never settles. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
