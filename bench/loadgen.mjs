@@ -61,7 +61,7 @@ async function runEcho({ port, protocol, connections, size, window, text = false
       if (sending) connection.socket.write(batch.subarray(0, count * frame.length));
     };
     if (protocol === 'raw') countRawEchoes(connection.socket, frame.length, onMessages);
-    else countMessages(connection, onMessages);
+    else countMessages(connection, onMessages, deflate ? undefined : size);
     connection.socket.write(batch);
   }
   const result = await measureWindow({ warmupMs, durationMs, readCounters });
@@ -79,7 +79,7 @@ async function runBroadcast({ port, clients, size, window, warmupMs, durationMs 
   const deliveredCounts = new Uint32Array(BROADCAST_RING);
   for (const receiver of receivers) {
     let received = 0;
-    countMessages(receiver, (count) => {
+    const onDeliveries = (count) => {
       counters.bytes += count * size;
       for (let i = 0; i < count; i++) {
         const slot = received++ % BROADCAST_RING;
@@ -88,7 +88,8 @@ async function runBroadcast({ port, clients, size, window, warmupMs, durationMs 
         deliveredCounts[slot] = 0;
         if (sending) publisher.socket.write(frame);
       }
-    });
+    };
+    countMessages(receiver, onDeliveries, size);
   }
   countMessages(publisher, () => failAndExit(new Error('the publisher received its own broadcast')));
   publisher.socket.write(repeatFrame(frame, window));
@@ -132,12 +133,16 @@ async function openAll(total, concurrency, openOne) {
   return results;
 }
 
-function countMessages({ socket, leftover }, onMessages) {
-  const counter = new ServerFrameCounter();
+/** Count the server's messages; with expectedLength, a message of another length fails the run. */
+function countMessages({ socket, leftover }, onMessages, expectedLength) {
+  const counter = new ServerFrameCounter({ expectedLength });
   const onChunk = (chunk) => {
     const count = counter.push(chunk);
     if (counter.closed && sending) {
       failAndExit(new Error(`server closed the connection: ${counter.closed.code} ${counter.closed.reason}`));
+    }
+    if (counter.wrongLength) {
+      failAndExit(new Error(`server sent a ${counter.wrongLength.length}-byte message, expected ${expectedLength}`));
     }
     if (count > 0) onMessages(count);
   };

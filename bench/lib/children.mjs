@@ -25,7 +25,7 @@ function spawn(script, argument, { env = {}, execArgv = [] } = {}) {
 }
 
 /**
- * Start a server script and wait for it to listen. Returns { port, pid, info, request, stop }:
+ * Start a server script and wait for it to listen. Returns { port, pid, info, request, isRunning, stop }:
  * request('memory' | 'gc') resolves with the server's reply.
  */
 export async function startServer(script, options, env) {
@@ -63,7 +63,8 @@ export async function startServer(script, options, env) {
     child.kill();
     await child.exited;
   };
-  return { port: info.port, pid: info.pid, info, request, stop };
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
+  return { port: info.port, pid: info.pid, info, request, isRunning, stop };
 }
 
 /**

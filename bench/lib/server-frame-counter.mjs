@@ -1,6 +1,7 @@
 // The load generator's minimal reader of server frames (RFC 6455 §5.2): it skips payloads
-// without copying them and counts complete messages. Verifying payloads is the job of the
-// test suite, not of a load generator that must stay cheaper than the servers it measures.
+// without copying them and counts complete messages. Verifying payload bytes is the job of the
+// test suite, not of a load generator that must stay cheaper than the servers it measures; it
+// does check each message's length, so a server cannot score by echoing something else.
 
 const OPCODE_CLOSE = 0x8;
 const MAX_HEADER = 14;
@@ -12,8 +13,17 @@ export class ServerFrameCounter {
   #fin = false;
   #opcode = 0;
   #closePayload = [];
+  #messageLength = 0;
+  #expectedLength;
   /** Set when the server sent a close frame: { code, reason }. */
   closed = null;
+  /** Set when a message's length differed from the expected one: { length }. */
+  wrongLength = null;
+
+  /** expectedLength: the payload length every message must have (unchecked when undefined). */
+  constructor({ expectedLength } = {}) {
+    this.#expectedLength = expectedLength;
+  }
 
   /** Consume one chunk and return how many messages it completed. */
   push(chunk) {
@@ -66,6 +76,7 @@ export class ServerFrameCounter {
     if (length7 < 126) this.#payloadLeft = length7;
     else if (length7 === 126) this.#payloadLeft = bytes.readUInt16BE(at + 2);
     else this.#payloadLeft = Number(bytes.readBigUInt64BE(at + 2));
+    if (this.#opcode < 0x8) this.#messageLength += this.#payloadLeft;
   }
 
   #endFrame() {
@@ -78,7 +89,12 @@ export class ServerFrameCounter {
       return 0;
     }
     // Data frames and continuations complete a message on FIN; pings and pongs do not.
-    return this.#fin && this.#opcode < 0x8 ? 1 : 0;
+    if (!this.#fin || this.#opcode >= 0x8) return 0;
+    if (this.#expectedLength !== undefined && this.#messageLength !== this.#expectedLength) {
+      this.wrongLength ??= { length: this.#messageLength };
+    }
+    this.#messageLength = 0;
+    return 1;
   }
 }
 
