@@ -77,6 +77,8 @@ export class Connection {
   private receivedCode: number = 1006;
   private receivedReason: Buffer = EMPTY;
   private closeTimer: NodeJS.Timeout | null = null;
+  /** The latest unanswered ping while writes are backed up. */
+  private pendingPong: Buffer | null = null;
   /** Opcode of a message the user is sending in fragments (send with fin: false), else -1. */
   private fragmentOpcode = -1;
 
@@ -143,7 +145,7 @@ export class Connection {
         this.handler.onMessage(event.fragments, event.length, event.binary);
         return;
       case 'ping':
-        if (this.autoPong && this.readyState === ReadyState.OPEN) this.sendControl(Opcode.Pong, event.data);
+        if (this.autoPong && this.readyState === ReadyState.OPEN) this.answerPing(event.data);
         this.handler.onPing(event.data);
         return;
       case 'pong':
@@ -158,6 +160,28 @@ export class Connection {
       default:
         this.fail(event);
     }
+  }
+
+  /**
+   * A peer that floods pings and never reads must not grow our write buffer: while writes are
+   * backed up, only the latest ping is answered (RFC 6455 §5.5.3 allows exactly that).
+   */
+  private answerPing(data: Buffer): void {
+    if (this.queue === null && !this.socket.writableNeedDrain) {
+      this.sendControl(Opcode.Pong, data);
+      return;
+    }
+    const waiting = this.pendingPong !== null;
+    this.pendingPong = Buffer.from(data);
+    if (!waiting) this.socket.once('drain', onDrainAnswerPing);
+  }
+
+  /** @internal */
+  sendPendingPong(): void {
+    const data = this.pendingPong;
+    if (data === null) return;
+    this.pendingPong = null;
+    if (this.readyState === ReadyState.OPEN) this.sendControl(Opcode.Pong, data);
   }
 
   private inflate(payload: Buffer, fin: boolean): void {
@@ -332,7 +356,10 @@ export class Connection {
         this.write(entry.buffers!, entry.callback);
       }
     }
-    if (queue.length === 0) this.queue = null;
+    if (queue.length === 0) {
+      this.queue = null;
+      if (!this.socket.writableNeedDrain) this.sendPendingPong();
+    }
   }
 
   private write(buffers: Buffer[], callback: SendCallback | undefined): void {
@@ -460,6 +487,9 @@ function onEnd(this: BoundSocket): void {
 }
 function onClose(this: BoundSocket): void {
   this[kConnection]?.onSocketClose();
+}
+function onDrainAnswerPing(this: BoundSocket): void {
+  this[kConnection]?.sendPendingPong();
 }
 function onError(this: BoundSocket): void {
   // After the handshake a socket error only means the connection is gone: 'close' follows with

@@ -193,7 +193,6 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
 
   /** @internal Called by PendingHandshake once a complete request head arrived. */
   onRawRequest(socket: net.Socket, head: HttpHead, rest: Buffer): void {
-    this.pendingSockets.delete(socket);
     const req = requestFromHead(head, socket);
     if (req.headers.upgrade === undefined) {
       // A plain HTTP request to a WebSocket-only server.
@@ -326,6 +325,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       return;
     }
     marked[kHandled] = true;
+    this.pendingSockets.delete(socket);
+    socket.removeListener('timeout', onHandshakeTimeout);
     const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`];
     if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
     if (negotiated.response) lines.push(`Sec-WebSocket-Extensions: ${negotiated.response}`);
@@ -449,29 +450,35 @@ type PerMessageDeflateParams = ConstructorParameters<typeof PerMessageDeflate>[0
 /** Standalone mode: reads one request head from a raw socket, with a size limit and a timeout. */
 class PendingHandshake {
   private readonly parser: HttpHeadParser;
+  /** The whole handshake must finish by then: a per-byte idle timer alone lets a slowloris peer trickle forever. */
+  private readonly deadline: number;
   constructor(
     private readonly server: WebSocketServer,
     private readonly socket: net.Socket,
   ) {
     this.parser = new HttpHeadParser({ kind: 'request', maxHeaderSize: server.options.maxHeaderSize });
+    this.deadline = Date.now() + server.options.handshakeTimeout;
   }
 
   start(): void {
     const socket = this.socket;
     // socket.setTimeout uses the socket's own timer: no extra timer object per pending connection.
-    socket.setTimeout(this.server.options.handshakeTimeout, () => {
-      abortHandshake(socket, 408, 'Handshake timed out');
-    });
+    // It stays armed until the upgrade completes, so an async verifyClient cannot hold a socket.
+    socket.setTimeout(this.server.options.handshakeTimeout);
+    socket.on('timeout', onHandshakeTimeout);
     socket.on('data', this.onData);
     socket.on('error', onHandshakeSocketError);
   }
 
   private readonly onData = (chunk: Buffer): void => {
     const result = this.parser.push(chunk);
-    if (result.kind === 'incomplete') return;
     const socket = this.socket;
+    if (result.kind === 'incomplete') {
+      // Each byte re-arms the idle timer, so re-arm it with what is left of the total budget.
+      socket.setTimeout(Math.max(1, this.deadline - Date.now()));
+      return;
+    }
     socket.removeListener('data', this.onData);
-    socket.setTimeout(0);
     socket.pause();
     if (result.kind === 'error') {
       abortHandshake(socket, result.status, result.message);
@@ -479,6 +486,10 @@ class PendingHandshake {
     }
     this.server.onRawRequest(socket, result.head, result.rest);
   };
+}
+
+function onHandshakeTimeout(this: net.Socket): void {
+  abortHandshake(this, 408, 'Handshake timed out');
 }
 
 function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequest {
