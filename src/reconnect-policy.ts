@@ -4,7 +4,7 @@
 export interface BackoffOptions {
   /** Delay before the first reconnection attempt, in ms. Default 1000. */
   minDelay: number;
-  /** Upper bound of any delay, in ms. Default 30000. */
+  /** Upper bound of any delay, in ms. Default 30000 (or minDelay, if that is larger). */
   maxDelay: number;
   /** Each further attempt waits this many times longer than the previous one. Default 2. */
   factor: number;

@@ -219,6 +219,21 @@ describe.each(Object.keys(implementations))('ReconnectingWebSocket over %s', (na
       expect(drops).toEqual(['queued closed']);
     });
 
+    it('close() while the first connection is still connecting: close once, no attempt after it', async () => {
+      const port = await freePort();
+      const server = await startServer(port);
+      const starts: number[] = [];
+      const client = connect(port, { minDelay: 20, jitter: 0 }, starts);
+      const recorder = record(client);
+      client.close();
+      await waitFor('close', () => recorder.closes.length === 1);
+      await sleep(200);
+      expect(recorder.events).toEqual(['close 1006']);
+      expect(starts).toHaveLength(1);
+      expect(client.readyState).toBe(ReconnectingWebSocket.CLOSED);
+      expect(server.values('connection').length).toBeLessThanOrEqual(1);
+    });
+
     it('close() on an open connection runs the closing handshake and does not reconnect', async () => {
       const port = await freePort();
       const server = await startServer(port);
