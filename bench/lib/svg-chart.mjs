@@ -67,7 +67,7 @@ export function renderChart(results) {
   const left = renderPanel(panelGroups(results, 'throughput'), 10, 'Throughput vs ws + addons (higher is better)');
   const right = renderPanel(panelGroups(results, 'cost'), PANEL_WIDTH + 30, 'CPU and memory vs ws + addons (lower is better)');
   const height = Math.max(left.bottom, right.bottom) + 24;
-  const width = 2 * PANEL_WIDTH + 40;
+  const width = 2 * PANEL_WIDTH + 60;
   const machine = results.machine;
   const caption = `${results.mode} run ${results.date.slice(0, 10)}, ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}; bars are medians relative to ${IMPLEMENTATIONS[REFERENCE].label} (dashed line = 1×)`;
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -76,6 +76,7 @@ export function renderChart(results) {
   .panel { font-size: 14px; font-weight: 600; fill: #111; }
   .group { font-size: 11px; font-weight: 600; fill: #333; }
   .label, .value { font-size: 10px; fill: #333; }
+  .value { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
   .caption { font-size: 10px; fill: #666; }
   .reference { stroke: #111; stroke-dasharray: 3 3; stroke-width: 1; }
 </style>
