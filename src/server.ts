@@ -373,10 +373,13 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
   /**
    * Send one message to every open client (ws6455 addition): the frame is built once and the
    * same bytes are written to each socket. Returns the number of clients it was written to.
+   * With an adapter (setAdapter) it reaches every node's clients, unless a `filter` is given:
+   * a filtered broadcast stays on this node.
    */
   broadcast(data: SendableData, options: BroadcastOptions = {}): number {
     const count = this.broadcastLocal(data, options);
-    this.adapter?.forward({ kind: 'broadcast', data: toForwardable(data), binary: isBinary(data, options) });
+    // A filter is a predicate over this process's sockets: other nodes cannot apply it.
+    if (options.filter === undefined) this.adapter?.forward({ kind: 'broadcast', data: toForwardable(data), binary: isBinary(data, options) });
     return count;
   }
 

@@ -8,8 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createClient } from 'redis';
-import { WebSocketServer } from '../../dist/esm/index.js';
-import { RedisAdapter } from '../../dist/esm/adapters/redis.js';
+import { RedisAdapter, WebSocketServer } from '../../dist/esm/index.js';
 
 const port = Number(process.env.PORT ?? 8080);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
