@@ -98,10 +98,10 @@ export async function nextMessage(ws: WebSocket): Promise<{ data: unknown; isBin
 }
 
 /** The 'close' event's code and reason. */
-export async function closed(ws: WebSocket): Promise<{ code: number; reason: Buffer }> {
+export function closed(ws: WebSocket): Promise<{ code: number; reason: Buffer }> {
   if (ws.readyState === ws.CLOSED) throw new Error('already closed; listen before closing');
-  const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
-  return { code, reason };
+  // Not events.once: it rejects on 'error', and a failed connection emits 'error' before 'close'.
+  return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason })));
 }
 
 /** A raw TCP connection, destroyed after the test. */
