@@ -6,6 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** How long a child waits for the runner's `finish` before exiting on its own. */
 const FINISH_TIMEOUT_MS = 30_000;
 
+// A load process outlives no runner: if the runner dies (^C), its connections go with it.
+process.once('disconnect', () => process.exit(1));
+
 /** Tell the runner something (no-op when started by hand without IPC). */
 export function report(message) {
   if (process.send) process.send(message);
