@@ -42,7 +42,7 @@ async function failure(ws: WebSocket): Promise<{ events: string[]; error: Error 
     error = e;
   });
   // Not events.once: it rejects on 'error', which is the event under test here.
-  const code = await within(new Promise<number>((resolve) => ws.once('close', resolve)), 5000, 'close');
+  const code = await within(new Promise<number>((resolve) => ws.once('close', resolve)), 2000, 'close');
   events.push('close');
   return { events, error: error!, code };
 }

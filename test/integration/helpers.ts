@@ -265,3 +265,12 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** A raw TCP client that has completed the opening handshake; `rest` holds bytes after the 101 head. */
+export async function rawUpgraded(port: number, headers: Record<string, string | undefined> = {}): Promise<{ socket: net.Socket; head: string; rest: Buffer }> {
+  const socket = await rawSocket(port);
+  socket.write(upgradeRequest({ headers }));
+  const { head, rest } = await readHead(socket);
+  if (!head.startsWith('HTTP/1.1 101 ')) throw new Error(`upgrade refused: ${head}`);
+  return { socket, head, rest };
+}
