@@ -10,7 +10,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { launchChromium } from './support/browser.js';
 import { closeHttpServer, listenOnFreePort, nextEvent } from './support/events.js';
 import { chromium, describeWith } from './support/external-programs.js';
-import { loadWs6455, type Implementation } from './support/implementation.js';
+import { ws6455 } from './support/implementation.js';
 import { collect, expectMessage } from './support/messages.js';
 
 const page = readFileSync(new URL('./browser/interop-page.html', import.meta.url));
@@ -33,13 +33,11 @@ interface Site {
 }
 
 describeWith([chromium], 'headless Chromium against the ws6455 server', () => {
-  let ws6455: Implementation;
   let browser: Browser;
   let tab: Page;
   let site: Site | undefined;
 
   beforeAll(async () => {
-    ws6455 = await loadWs6455();
     browser = await launchChromium();
     // One tab for the whole suite: opening a tab costs seconds on a loaded machine, while
     // navigating it to each test's site is cheap and drops the previous page's socket.

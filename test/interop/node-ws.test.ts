@@ -3,27 +3,23 @@
 // offered and accepted, offered and refused, and not offered. A counting TCP relay between the
 // two checks that compression really happened on the wire, not only in the handshake.
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { startCountingProxy, type CountingProxy } from './support/counting-proxy.js';
 import { nextEvent } from './support/events.js';
-import { loadWs6455, wsReference, type Implementation } from './support/implementation.js';
+import { ws6455, wsReference, type Implementation } from './support/implementation.js';
 import { collect, expectMessage, type Inbox } from './support/messages.js';
 
 interface Pairing {
   readonly title: string;
-  readonly server: () => Implementation;
-  readonly client: () => Implementation;
+  readonly server: Implementation;
+  readonly client: Implementation;
 }
 
-let ws6455: Implementation;
-beforeAll(async () => {
-  ws6455 = await loadWs6455();
-});
 
 const pairings: Pairing[] = [
-  { title: 'ws6455 server, ws client', server: () => ws6455, client: () => wsReference },
-  { title: 'ws server, ws6455 client', server: () => wsReference, client: () => ws6455 },
+  { title: 'ws6455 server, ws client', server: ws6455, client: wsReference },
+  { title: 'ws server, ws6455 client', server: wsReference, client: ws6455 },
 ];
 
 interface DeflateCase {
@@ -55,7 +51,7 @@ afterEach(async () => {
 
 /** An echo server of `pairing.server`, a client of `pairing.client`, a counting relay between. */
 async function connect(pairing: Pairing, deflate: DeflateCase, maxPayload?: number): Promise<Session> {
-  const server = new (pairing.server().WebSocketServer)({
+  const server = new pairing.server.WebSocketServer({
     host: '127.0.0.1',
     port: 0,
     ...(maxPayload === undefined ? {} : { maxPayload }),
@@ -68,7 +64,7 @@ async function connect(pairing: Pairing, deflate: DeflateCase, maxPayload?: numb
   cleanups.push(() => proxy.close());
 
   const accepted = nextEvent(server, 'connection');
-  const client = new (pairing.client().WebSocket)(`ws://127.0.0.1:${proxy.port}/echo`, {
+  const client = new pairing.client.WebSocket(`ws://127.0.0.1:${proxy.port}/echo`, {
     perMessageDeflate: deflate.clientOffers ? { threshold: 0 } : false,
   });
   cleanups.push(() => client.terminate());

@@ -3,11 +3,11 @@
 // and off. The python side lives in ./python/ and reports what it saw as JSON lines.
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { nextEvent } from './support/events.js';
 import { describeWith, python3Path, pythonWebsockets } from './support/external-programs.js';
-import { loadWs6455, type Implementation } from './support/implementation.js';
+import { ws6455 } from './support/implementation.js';
 import { spawnJsonLines, type JsonLinesProcess } from './support/json-lines.js';
 import { collect, expectMessage } from './support/messages.js';
 
@@ -25,11 +25,7 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-let ws6455: Implementation;
 let cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(async () => {
-  ws6455 = await loadWs6455();
-});
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
