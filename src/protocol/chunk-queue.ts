@@ -1,5 +1,6 @@
 // Received bytes kept as the list of chunks they arrived in. Nothing is concatenated up front:
 // a read that lies in one chunk is a view into it, and only a read spanning chunks copies.
+import { applyMask } from './mask.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -78,14 +79,30 @@ export class ChunkQueue {
     return this.takeSpanning(count);
   }
 
-  private takeSpanning(count: number): Buffer {
+  /**
+   * Like take, unmasking with the 4-byte key on the way (RFC 6455 §5.3): a view is unmasked in
+   * place; bytes spanning chunks are unmasked while being copied, so they are touched once.
+   */
+  takeUnmasked(count: number, key: Buffer): Buffer {
+    const first = this.chunks[this.head];
+    if (first === undefined || this.offset + count <= first.length) {
+      const view = this.take(count);
+      applyMask(view, key, view, 0, 0, count);
+      return view;
+    }
+    return this.takeSpanning(count, key);
+  }
+
+  private takeSpanning(count: number, key?: Buffer): Buffer {
     const output = Buffer.allocUnsafe(count);
     let written = 0;
     while (written < count) {
       const chunk = this.chunks[this.head]!;
-      const copied = chunk.copy(output, written, this.offset, Math.min(chunk.length, this.offset + count - written));
-      written += copied;
-      this.offset += copied;
+      const length = Math.min(chunk.length - this.offset, count - written);
+      if (key === undefined) chunk.copy(output, written, this.offset, this.offset + length);
+      else applyMask(chunk, rotatedKey(key, written), output, written, this.offset, length);
+      written += length;
+      this.offset += length;
       if (this.offset === chunk.length) this.advanceChunk();
     }
     this.total -= count;
@@ -105,4 +122,14 @@ export class ChunkQueue {
       this.head = 0;
     }
   }
+}
+
+const scratchKey = Buffer.alloc(4);
+
+/** The key as seen from payload byte `position`: masking restarts at key[position % 4]. */
+function rotatedKey(key: Buffer, position: number): Buffer {
+  const phase = position & 3;
+  if (phase === 0) return key;
+  for (let i = 0; i < 4; i++) scratchKey[i] = key[(i + phase) & 3]!;
+  return scratchKey;
 }

@@ -3,7 +3,6 @@
 // payload byte is buffered (§5.1 masking, §5.2 RSV and opcodes, §5.4 fragmentation, §5.5
 // control frames, §10.4 size limits).
 import { ChunkQueue } from './chunk-queue.js';
-import { unmask } from './mask.js';
 import { isControlOpcode, isKnownOpcode, Opcode } from './opcodes.js';
 import { violation, type ProtocolViolation } from './violation.js';
 
@@ -221,8 +220,7 @@ export class FrameParser {
   private readPayload(): Frame | null {
     const length = this.payloadLength;
     if (this.queue.length < length) return null;
-    const payload = this.queue.take(length);
-    if (this.masked) unmask(payload, this.maskKey);
+    const payload = this.masked ? this.queue.takeUnmasked(length, this.maskKey) : this.queue.take(length);
     this.state = ParserState.Header;
     return { fin: this.fin, rsv1: this.rsv1, opcode: this.opcode, payload };
   }
