@@ -35,11 +35,11 @@ export interface HostileServer {
 export async function startEchoServer(options: Omit<ServerOptions, 'port'> = {}): Promise<HostileServer> {
   const wss = new WebSocketServer({ host: LOOPBACK, ...options, port: 0 });
   const server: HostileServer = { wss, port: 0, url: '', socketErrors: [], closeCodes: [] };
-  wss.on('connection', (ws) => {
-    ws.on('error', (error) => server.socketErrors.push(error));
-    ws.on('close', (code) => server.closeCodes.push(code));
-    ws.on('message', (data, isBinary) => {
-      if (ws.readyState === ws.OPEN) ws.send(data as Buffer, { binary: isBinary });
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('error', (error: Error) => server.socketErrors.push(error));
+    ws.on('close', (code: number) => server.closeCodes.push(code));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (ws.readyState === ws.OPEN) ws.send(data, { binary: isBinary });
     });
   });
   onCleanup(() => closeServer(wss));
@@ -183,6 +183,13 @@ export class RawPeer {
       'a frame',
       ms,
     );
+  }
+
+  /** A complete frame already received, consumed; undefined when none is buffered. */
+  takeFrame(): ServerFrame | undefined {
+    const frame = parseServerFrame(this.received);
+    if (frame !== undefined) this.received = this.received.subarray(frame.size);
+    return frame;
   }
 
   /** Skip data frames until a close frame; returns its status code (1005 for an empty payload). */

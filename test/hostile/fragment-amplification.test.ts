@@ -1,0 +1,106 @@
+// Tiny-fragment amplification: tens of thousands of 1-byte fragments must not make the server hold
+// many times the payload (per-fragment Buffer objects, or 1-byte views pinning whole socket chunks),
+// while a legitimate large message in small fragments still passes. The budget is the memory a
+// message pins relative to its payload, not a cap on the number of fragments.
+import { createHash, randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { activeResources, expectCleanAfter, frame, RawPeer, startEchoServer } from './helpers.js';
+
+const BINARY = 0x2;
+const CONTINUATION = 0x0;
+const PING = 0x9;
+const PONG = 0xa;
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Heap and Buffer bytes in use after a full collection. */
+function retainedMemory(): { heap: number; buffers: number } {
+  collectGarbage();
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, buffers: usage.arrayBuffers };
+}
+
+function retainedBytes(): number {
+  const { heap, buffers } = retainedMemory();
+  return heap + buffers;
+}
+
+/** Wait until the server has processed everything before the ping: it answers in order. */
+async function syncWithServer(peer: RawPeer, token: string): Promise<void> {
+  peer.write(frame(PING, token));
+  for (;;) {
+    const received = await peer.readFrame(10_000);
+    if (received.opcode === PONG && received.payload.toString() === token) return;
+  }
+}
+
+describe('a message in tiny fragments pins memory proportional to its payload, not to its fragment count', () => {
+  it('holds under 15x the payload while 200,000 one-byte fragments of an unfinished message are buffered', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer();
+    const peer = await RawPeer.open(server.port);
+    const fragmentCount = 200_000;
+    // Masked 1-byte frames, 7 bytes each on the wire; the message is never finished.
+    const wire = Buffer.concat(Array.from({ length: fragmentCount }, (_, index) => frame(index === 0 ? BINARY : CONTINUATION, Buffer.of(index & 0xff), { fin: false })));
+    await syncWithServer(peer, 'warm-up');
+    const before = retainedBytes();
+    for (let offset = 0; offset < wire.length; offset += 64 * 1024) peer.write(wire.subarray(offset, offset + 64 * 1024));
+    await syncWithServer(peer, 'after fragments');
+    const growth = retainedBytes() - before;
+    const ratio = growth / fragmentCount;
+    console.log(`[fragment-amplification] ${fragmentCount} one-byte fragments pinned ${growth} bytes (${ratio.toFixed(2)}x payload)`);
+    expect(ratio).toBeLessThan(15);
+    expect(server.wss.clients.size).toBe(1);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+
+  it('holds under 15x the inflated payload while a compressed message arrives in 5,000 one-byte fragments', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ perMessageDeflate: true });
+    const peer = await RawPeer.open(server.port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+    // Incompressible data: each wire byte inflates to about one byte.
+    const inflated = randomBytes(5_000);
+    const deflated = deflateRawSync(inflated, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const compressed = deflated.subarray(0, deflated.length - 4);
+    // All but the last byte, so that the message stays unfinished while we measure.
+    const wire = Buffer.concat(Array.from({ length: compressed.length - 1 }, (_, index) => frame(index === 0 ? BINARY : CONTINUATION, compressed.subarray(index, index + 1), { fin: false, rsv: index === 0 ? 4 : 0 })));
+    await syncWithServer(peer, 'warm-up');
+    const before = retainedMemory();
+    const started = Date.now();
+    for (let offset = 0; offset < wire.length; offset += 64 * 1024) peer.write(wire.subarray(offset, offset + 64 * 1024));
+    await syncWithServer(peer, 'after fragments');
+    const after = retainedMemory();
+    // One zlib job per fragment costs time, not memory: a few thousand fragments a second on a loaded 2-core machine.
+    console.log(`[fragment-amplification] ${compressed.length - 1} one-byte compressed fragments: ${Date.now() - started} ms, buffers +${after.buffers - before.buffers} B, heap +${after.heap - before.heap} B`);
+    // Buffers are what a message pins; the heap moves by a few hundred KB whatever the fragment
+    // count (code, inline caches), so it gets a fixed allowance instead of a ratio.
+    expect((after.buffers - before.buffers) / inflated.length).toBeLessThan(15);
+    expect(after.heap - before.heap).toBeLessThan(2 << 20);
+    peer.write(frame(CONTINUATION, compressed.subarray(compressed.length - 1), { fin: true }));
+    const echo = await peer.readFrame(10_000);
+    expect(echo.rsv).toBe(4);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+
+  it('passes a legitimate 4 MiB message sent in 64-byte fragments (65,536 of them) intact', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ maxPayload: 5 << 20 });
+    const peer = await RawPeer.open(server.port);
+    const message = randomBytes(4 << 20);
+    const pieces: Buffer[] = [];
+    for (let offset = 0; offset < message.length; offset += 64) {
+      pieces.push(frame(offset === 0 ? BINARY : CONTINUATION, message.subarray(offset, offset + 64), { fin: offset + 64 >= message.length }));
+    }
+    peer.write(Buffer.concat(pieces));
+    const echo = await peer.readFrame(10_000);
+    expect(echo.opcode).toBe(BINARY);
+    expect(echo.payload.length).toBe(message.length);
+    expect(createHash('sha256').update(echo.payload).digest('hex')).toBe(createHash('sha256').update(message).digest('hex'));
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+});
