@@ -93,6 +93,31 @@ export class ChunkQueue {
     return this.takeSpanning(count, key);
   }
 
+  /**
+   * A copy of bytes [start, end) past the read position, without consuming them; unmasked with
+   * `key` when given, positions counting from the read position (the payload's first byte).
+   */
+  peekCopy(start: number, end: number, key?: Buffer): Buffer {
+    const output = Buffer.allocUnsafe(end - start);
+    let skip = start;
+    let written = 0;
+    for (let i = this.head, offset = this.offset; written < output.length; i++, offset = 0) {
+      const chunk = this.chunks[i]!;
+      const available = chunk.length - offset;
+      if (skip >= available) {
+        skip -= available;
+        continue;
+      }
+      const from = offset + skip;
+      skip = 0;
+      const length = Math.min(chunk.length - from, output.length - written);
+      if (key === undefined) chunk.copy(output, written, from, from + length);
+      else applyMask(chunk, rotatedKey(key, start + written), output, written, from, length);
+      written += length;
+    }
+    return output;
+  }
+
   private takeSpanning(count: number, key?: Buffer): Buffer {
     const output = Buffer.allocUnsafe(count);
     let written = 0;

@@ -217,6 +217,21 @@ export class FrameParser {
     );
   }
 
+  /**
+   * The header of the frame whose payload is still arriving, and how many of its payload bytes
+   * are here; null between frames. Lets the message layer check a long text frame's UTF-8 as it
+   * arrives (RFC 6455 §8.1 fail fast) instead of only once the whole frame is in.
+   */
+  pendingFrame(): { opcode: number; rsv1: boolean; received: number } | null {
+    if (this.state !== ParserState.Payload) return null;
+    return { opcode: this.opcode, rsv1: this.rsv1, received: Math.min(this.queue.length, this.payloadLength) };
+  }
+
+  /** An unmasked copy of payload bytes [from, to) of the pending frame (to ≤ its received bytes). */
+  peekPayload(from: number, to: number): Buffer {
+    return this.queue.peekCopy(from, to, this.masked ? this.maskKey : undefined);
+  }
+
   private readPayload(): Frame | null {
     const length = this.payloadLength;
     if (this.queue.length < length) return null;

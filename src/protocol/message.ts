@@ -52,15 +52,18 @@ class MessageBody {
     private readonly maxSize: number,
   ) {}
 
-  start(binary: boolean): void {
+  /** `keepUtf8` when the first frame's prefix was already checked while it arrived. */
+  start(binary: boolean, keepUtf8 = false): void {
     this.binary = binary;
-    this.utf8.reset();
+    if (!keepUtf8) this.utf8.reset();
   }
 
-  append(piece: Buffer): ProtocolViolation | null {
+  /** `checked`: leading bytes of `piece` whose UTF-8 was already checked while they arrived. */
+  append(piece: Buffer, checked = 0): ProtocolViolation | null {
     if (this.maxSize > 0 && this.assembler.length + piece.length > this.maxSize) return tooBig();
     // §8.1: fail as soon as the text can no longer be valid, not at the end of the message.
-    if (this.checkUtf8 && !this.binary && this.utf8.push(piece) !== -1) return invalidUtf8();
+    const unchecked = checked === 0 ? piece : piece.subarray(checked);
+    if (this.checkUtf8 && !this.binary && unchecked.length > 0 && this.utf8.push(unchecked) !== -1) return invalidUtf8();
     this.assembler.add(piece);
     return null;
   }
@@ -89,6 +92,8 @@ export class MessageReader {
   private readonly pendingInflations: boolean[] = [];
   private inflationStarted = false;
   private failure: ProtocolViolation | null = null;
+  /** Leading payload bytes of the frame still arriving whose UTF-8 was already checked. */
+  private partialChecked = 0;
 
   constructor(options: MessageReaderOptions) {
     this.parser = new FrameParser(options);
@@ -119,9 +124,13 @@ export class MessageReader {
     if (this.failure !== null) return this.failure;
     for (;;) {
       const frame = this.parser.next();
-      if (frame === null) return null;
+      if (frame === null) {
+        const failure = this.checkArrivingText();
+        return failure === null ? null : this.fail(failure);
+      }
       if (isViolation(frame)) return this.fail(frame);
       const event = this.handleFrame(frame);
+      this.partialChecked = 0;
       if (event !== null) return isViolation(event) ? this.fail(event) : event;
     }
   }
@@ -178,6 +187,27 @@ export class MessageReader {
     }
   }
 
+  /**
+   * §8.1 fail fast inside one frame: a long uncompressed text frame arrives over many reads, and
+   * its bytes are checked as they come (a copy, unmasked, of what is new since the last look),
+   * so that invalid text fails the connection before the rest of the frame is even sent.
+   */
+  private checkArrivingText(): ProtocolViolation | null {
+    if (!this.checkUtf8) return null;
+    const pending = this.parser.pendingFrame();
+    if (pending === null || pending.received <= this.partialChecked) return null;
+    const isText =
+      pending.opcode === Opcode.Text
+        ? !pending.rsv1
+        : pending.opcode === Opcode.Continuation && !this.wireCompressed && !this.wireBody.binary;
+    if (!isText) return null;
+    // The first look at a new text message starts a fresh validator state.
+    if (pending.opcode === Opcode.Text && this.partialChecked === 0) this.wireBody.utf8.reset();
+    const fresh = this.parser.peekPayload(this.partialChecked, pending.received);
+    this.partialChecked = pending.received;
+    return this.wireBody.utf8.push(fresh) === -1 ? null : invalidUtf8();
+  }
+
   private startMessage(frame: Frame): ProtocolEvent | null {
     const binary = frame.opcode === Opcode.Binary;
     if (frame.rsv1) {
@@ -187,8 +217,8 @@ export class MessageReader {
     }
     if (frame.fin) return this.singleFrameMessage(frame.payload, binary);
     this.wireCompressed = false;
-    this.wireBody.start(binary);
-    return this.wireBody.append(frame.payload);
+    this.wireBody.start(binary, this.partialChecked > 0);
+    return this.wireBody.append(frame.payload, this.partialChecked);
   }
 
   private continueMessage(frame: Frame): ProtocolEvent | null {
@@ -196,7 +226,7 @@ export class MessageReader {
       if (frame.fin) this.wireCompressed = false;
       return { type: 'compressed', payload: frame.payload, fin: frame.fin };
     }
-    const failure = this.wireBody.append(frame.payload);
+    const failure = this.wireBody.append(frame.payload, this.partialChecked);
     if (failure !== null) return failure;
     return frame.fin ? this.wireBody.finish() : null;
   }
@@ -204,7 +234,15 @@ export class MessageReader {
   /** The common case: handed over as a view, with no copy and no assembler involved. */
   private singleFrameMessage(payload: Buffer, binary: boolean): ProtocolEvent {
     if (this.maxMessageSize > 0 && payload.length > this.maxMessageSize) return tooBig();
-    if (this.checkUtf8 && !binary && !isValidUtf8(payload)) return invalidUtf8();
+    if (this.checkUtf8 && !binary && !this.isValidText(payload)) return invalidUtf8();
     return { type: 'message', binary, fragments: [payload], length: payload.length };
+  }
+
+  /** A whole text message in one frame, part of which may have been checked as it arrived. */
+  private isValidText(payload: Buffer): boolean {
+    const checked = this.partialChecked;
+    if (checked === 0) return isValidUtf8(payload);
+    const utf8 = this.wireBody.utf8;
+    return (checked === payload.length || utf8.push(payload.subarray(checked)) === -1) && utf8.finish();
   }
 }
