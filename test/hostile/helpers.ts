@@ -98,6 +98,12 @@ export class RawPeer {
     );
   }
 
+  /** A peer over a socket accepted by a fake server (to read what our client sends). */
+  static wrap(socket: net.Socket): RawPeer {
+    onCleanup(() => socket.destroy());
+    return new RawPeer(socket);
+  }
+
   /** `allowHalfOpen`: keep our side open after the server's FIN (a peer that never closes TCP). */
   static async connect(port: number, allowHalfOpen = false): Promise<RawPeer> {
     const socket = net.connect({ port, host: LOOPBACK, allowHalfOpen });
