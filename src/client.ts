@@ -184,7 +184,7 @@ function startHandshake(ws: WebSocket, target: Target, protocols: string[], opti
     const accepted = acceptExtensions(check.extensions);
     if ('error' in accepted) return reject(accepted.error);
     ws.handshake = null;
-    ws.emit('upgrade', toResponse(head, null));
+    ws.emit('upgrade', toResponse(head));
     ws.attachSocket(socket, rest, {
       role: 'client',
       maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
@@ -222,20 +222,23 @@ function startHandshake(ws: WebSocket, target: Target, protocols: string[], opti
       followRedirect(location);
       return;
     }
-    const response = toResponse(head, socket);
-    socket.on('error', ignoreError);
-    if (rest.length > 0) response.push(rest);
-    if (ws.listenerCount('unexpected-response') > 0) {
-      // The listener owns the response now; when the socket ends, so does the attempt.
-      socket.once('close', () => {
-        response.push(null);
-        ws.failHandshake(new Error('Unexpected server response'), false);
-      });
-      ws.emit('unexpected-response', request, response);
+    if (ws.listenerCount('unexpected-response') === 0) {
+      socket.destroy();
+      ws.failHandshake(codedError(`Unexpected server response: ${status}`, 'WS_ERR_UNEXPECTED_RESPONSE'));
       return;
     }
-    socket.destroy();
-    ws.failHandshake(codedError(`Unexpected server response: ${status}`, 'WS_ERR_UNEXPECTED_RESPONSE'));
+    // The listener owns the response; once its body is complete (or the socket ends), so is
+    // the attempt: the socket is closed and the WebSocket reports close 1006 without an error.
+    const response = toResponse(head);
+    socket.on('error', ignoreError);
+    socket.once('close', () => {
+      response.push(null);
+      ws.failHandshake(new Error('Unexpected server response'), false);
+    });
+    const body = new ResponseBody(response, head, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => body.push(chunk));
+    ws.emit('unexpected-response', request, response);
+    body.push(rest);
   }
 
   function followRedirect(location: string): void {
@@ -252,6 +255,7 @@ function startHandshake(ws: WebSocket, target: Target, protocols: string[], opti
       ws.failHandshake(error as Error);
       return;
     }
+    ws.setUrl(next.url.href);
     ws.emit('redirect', next.url.href, request);
     startHandshake(ws, next, protocols, sameOriginOptions(options, target, next), redirects + 1);
   }
@@ -291,16 +295,117 @@ function sameOriginOptions(options: ClientOptions, from: Target, to: Target): Cl
   return { ...options, headers };
 }
 
-function toResponse(head: HttpHead, socket: Duplex | null): HandshakeResponse {
-  const response = new Readable({ read() {} }) as HandshakeResponse & { socket?: Duplex | null };
+function toResponse(head: HttpHead): HandshakeResponse {
+  const response = new Readable({ read() {} }) as HandshakeResponse;
   response.statusCode = head.statusCode ?? 0;
   response.statusMessage = head.statusMessage ?? '';
-  response.headers = head.headers;
+  response.headers = withSetCookieArray(head);
   response.rawHeaders = head.rawHeaders;
   response.httpVersion = head.httpVersion;
-  response.socket = socket;
-  if (socket !== null) {
-    socket.on('data', (chunk: Buffer) => response.push(chunk));
-  }
   return response;
+}
+
+/** node's IncomingMessage always gives set-cookie as an array; users of ws read it that way. */
+function withSetCookieArray(head: HttpHead): Record<string, string> {
+  const cookies: string[] = [];
+  const raw = head.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'set-cookie') cookies.push(raw[i + 1]);
+  if (cookies.length === 0) return head.headers;
+  return { ...head.headers, 'set-cookie': cookies as unknown as string };
+}
+
+/**
+ * The body of an unexpected response, as an http.IncomingMessage would give it: Content-Length
+ * bytes, or a chunked body decoded (RFC 9112 §7.1), or everything until the socket ends. The
+ * server may keep the connection alive, so the end of the body is the end of the attempt.
+ */
+class ResponseBody {
+  /** Content-Length bytes still expected; -1 when the body is chunked or runs to the socket's end. */
+  private remaining: number;
+  private readonly chunked: ChunkedDecoder | null;
+  private done = false;
+  constructor(
+    private readonly response: Readable,
+    head: HttpHead,
+    private readonly onComplete: () => void,
+  ) {
+    const length = Number(head.headers['content-length']);
+    const chunked = (head.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
+    this.chunked = chunked ? new ChunkedDecoder() : null;
+    this.remaining = !chunked && head.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : -1;
+    if (this.remaining === 0) this.complete();
+  }
+
+  push(chunk: Buffer): void {
+    if (this.done || chunk.length === 0) return;
+    if (this.chunked !== null) {
+      const result = this.chunked.push(chunk);
+      for (const piece of result.data) this.response.push(piece);
+      if (result.finished || result.malformed) this.complete();
+      return;
+    }
+    if (this.remaining < 0) {
+      this.response.push(chunk);
+      return;
+    }
+    const piece = chunk.length > this.remaining ? chunk.subarray(0, this.remaining) : chunk;
+    this.remaining -= piece.length;
+    this.response.push(piece);
+    if (this.remaining === 0) this.complete();
+  }
+
+  private complete(): void {
+    this.done = true;
+    this.response.push(null);
+    this.onComplete();
+  }
+}
+
+const enum ChunkedState {
+  Size,
+  Data,
+  DataEnd,
+  Trailers,
+}
+
+/** Decodes `Transfer-Encoding: chunked`; a size line over 1 KiB or a bad size is malformed. */
+class ChunkedDecoder {
+  private state = ChunkedState.Size;
+  private line = '';
+  private left = 0;
+
+  push(chunk: Buffer): { data: Buffer[]; finished: boolean; malformed: boolean } {
+    const data: Buffer[] = [];
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.state === ChunkedState.Data) {
+        const take = Math.min(this.left, chunk.length - i);
+        data.push(chunk.subarray(i, i + take));
+        i += take;
+        this.left -= take;
+        if (this.left === 0) this.state = ChunkedState.DataEnd;
+        continue;
+      }
+      const byte = chunk[i++];
+      if (byte === 0x0d) continue;
+      if (byte !== 0x0a) {
+        this.line += String.fromCharCode(byte);
+        if (this.line.length > 1024) return { data, finished: false, malformed: true };
+        continue;
+      }
+      const line = this.line;
+      this.line = '';
+      if (this.state === ChunkedState.DataEnd) {
+        this.state = ChunkedState.Size;
+      } else if (this.state === ChunkedState.Trailers) {
+        if (line === '') return { data, finished: true, malformed: false };
+      } else {
+        const size = parseInt(line.split(';')[0].trim(), 16);
+        if (!Number.isSafeInteger(size) || size < 0) return { data, finished: false, malformed: true };
+        this.left = size;
+        this.state = size === 0 ? ChunkedState.Trailers : ChunkedState.Data;
+      }
+    }
+    return { data, finished: false, malformed: false };
+  }
 }

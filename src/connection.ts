@@ -100,7 +100,27 @@ export class Connection {
     bindSocket(socket as BoundSocket, this);
   }
 
-  /** Feed bytes that arrived with the handshake (after the blank line) before any socket data. */
+  /**
+   * Begin reading. Bytes that arrived with the handshake (after its blank line) come first, on
+   * the next tick: the socket stays paused until then, so nothing overtakes them.
+   */
+  start(head: Buffer): void {
+    if (head.length === 0) {
+      this.socket.resume();
+      return;
+    }
+    this.socket.pause();
+    process.nextTick(receiveHead, this, head);
+  }
+
+  /** @internal */
+  receiveHead(head: Buffer): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.receive(head);
+    if (!this.isPaused && !this.inflating) this.socket.resume();
+  }
+
+  /** Feed received bytes to the protocol core. */
   receive(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.heardFrom = true;
@@ -469,6 +489,10 @@ export function notOpenError(state: number): Error {
   return new Error(`WebSocket is not open: readyState ${state} (${names[state]})`);
 }
 
+function receiveHead(connection: Connection, head: Buffer): void {
+  connection.receiveHead(head);
+}
+
 function uncork(connection: Connection): void {
   connection.uncorkNow();
 }
@@ -505,6 +529,4 @@ function bindSocket(socket: BoundSocket, connection: Connection): void {
   socket.on('error', onError);
   if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
   if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
-  // The handshake code may have paused the socket to hold back bytes until we were ready.
-  socket.resume();
 }

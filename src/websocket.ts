@@ -360,34 +360,46 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   // ---- wiring (internal) -------------------------------------------------------------------
 
-  /** @internal Take over an upgraded socket; `head` holds bytes that arrived with the handshake. */
+  /**
+   * @internal Take over an upgraded socket; `head` holds bytes that arrived with the handshake.
+   * They are parsed on the next tick, once 'connection'/'open' listeners are in place.
+   */
   attachSocket(socket: Duplex, head: Buffer, settings: SocketSettings): void {
     this.protocolValue = settings.protocol;
     this.extensionsValue = settings.extensions;
     this.maxBufferedAmount = settings.maxBufferedAmount;
     this.connection = new Connection(socket, this, settings);
     this.state = ReadyState.OPEN;
-    if (head.length > 0) this.connection.receive(head);
+    this.connection.start(head);
   }
 
-  /** @internal The client handshake failed: report the error, then close with 1006. */
+  /**
+   * @internal The client handshake failed: report the error, then close with 1006. Both events
+   * come on the next tick, as in ws, so close() during CONNECTING returns first.
+   */
   failHandshake(error: Error, emitError = true): void {
-    if (this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CLOSED || this.state === ReadyState.CLOSING) return;
     this.state = ReadyState.CLOSING;
     this.handshake = null;
-    if (emitError) this.emit('error', error);
-    this.emitClose(1006, EMPTY);
+    process.nextTick(emitHandshakeFailure, this, emitError ? error : null);
+  }
+
+  /** @internal the URL after redirects */
+  setUrl(url: string): void {
+    this.urlValue = url;
   }
 
   private abortHandshake(message: string): void {
     const handshake = this.handshake;
-    if (handshake !== null) handshake.abort();
     this.failHandshake(new Error(message));
+    // Its own report of the abort is then a no-op: ours, with the error, came first.
+    if (handshake !== null) handshake.abort();
   }
 
   /** @internal */
   emitClose(code: number, reason: Buffer): void {
     if (this.state === ReadyState.CLOSED) return;
+    this.handshake = null;
     this.state = ReadyState.CLOSED;
     this.emit('close', code, reason);
   }
@@ -455,6 +467,11 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 }
 
 export type { BrowserEventType };
+
+function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {
+  if (error !== null) ws.emit('error', error);
+  ws.emitClose(1006, EMPTY);
+}
 
 function isBlob(data: unknown): data is Blob {
   return typeof Blob !== 'undefined' && data instanceof Blob;

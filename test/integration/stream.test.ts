@@ -34,7 +34,7 @@ describe('createWebSocketStream', () => {
     stream.destroy();
   });
 
-  it('end() closes the WebSocket with 1000', async () => {
+  it('end() closes the WebSocket without a status code (1005 at the peer), as ws does', async () => {
     const { client: ws, server } = await connectPair();
     const stream = createWebSocketStream(ws);
     stream.on('error', () => {});
@@ -42,7 +42,7 @@ describe('createWebSocketStream', () => {
     const serverClosed = closed(server);
     const clientClosed = closed(ws);
     stream.end();
-    expect((await within(serverClosed, 2000, 'server close')).code).toBe(1000);
+    expect((await within(serverClosed, 2000, 'server close')).code).toBe(1005);
     await clientClosed;
     await waitFor(() => stream.destroyed, 1000, 'the stream to be destroyed');
   });
