@@ -46,6 +46,9 @@ interface QueuedFrame {
   error: Error | null;
 }
 
+/** Payloads from this size are written at once instead of waiting for the tick's batch. */
+const LARGE_WRITE = 16 * 1024;
+
 /** While inflating, stop reading from the socket once this much is waiting in the parser. */
 const MAX_BUFFERED_WHILE_BUSY = 1 << 20;
 
@@ -388,13 +391,23 @@ export class Connection {
       if (callback) process.nextTick(callback, notOpenError(this.readyState));
       return;
     }
+    const last = buffers.length - 1;
+    if (buffers[last].length >= LARGE_WRITE) {
+      // A large payload goes out at once: batching it with others only delays it and makes
+      // the kernel take one huge writev in pieces.
+      if (this.corked) this.uncorkNow();
+      if (last > 0) socket.cork();
+      for (let i = 0; i < last; i++) socket.write(buffers[i]);
+      socket.write(buffers[last], callback);
+      if (last > 0) socket.uncork();
+      return;
+    }
     // Everything written in one tick leaves in one writev: the single biggest win for small frames.
     if (!this.corked) {
       this.corked = true;
       socket.cork();
       process.nextTick(uncork, this);
     }
-    const last = buffers.length - 1;
     for (let i = 0; i < last; i++) socket.write(buffers[i]);
     socket.write(buffers[last], callback);
   }
