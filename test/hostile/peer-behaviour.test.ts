@@ -203,3 +203,30 @@ describe('RFC 7692 and §10.4: a deflate bomb stops at maxPayload', () => {
     await expectCleanAfter(server, baseline, [peer]);
   });
 });
+
+describe('pings answered while a compressed reply is being deflated leave no listener behind', () => {
+  it("keeps the server socket's 'drain' listeners bounded over 200 rounds of (compressed message + ping)", async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ perMessageDeflate: true });
+    const accepted = once(server.wss, 'connection');
+    const peer = await RawPeer.open(server.port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+    const [ws] = (await accepted) as [WebSocket];
+    // 2,000 bytes: over the 1,024-byte threshold, so the echo is compressed asynchronously and
+    // the ping right behind it arrives while the send queue is busy (its pong is deferred).
+    const message = compressForWire(Buffer.alloc(2000, 0x61));
+    const rounds = 200;
+    for (let round = 0; round < rounds; round++) {
+      peer.write(Buffer.concat([frame(TEXT, message, { rsv: 4 }), frame(PING, 'p')]));
+      if (round % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    peer.write(frame(PING, 'last'));
+    for (;;) {
+      const received = await peer.readFrame();
+      if (received.opcode === 0xa && received.payload.toString() === 'last') break;
+    }
+    // One pending 'drain' listener at most; one per deferred pong is a leak (and a
+    // MaxListenersExceededWarning after 10) on a socket that never needs to drain.
+    expect(ws._socket!.listenerCount('drain')).toBeLessThanOrEqual(1);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+});

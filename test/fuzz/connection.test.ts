@@ -1,0 +1,109 @@
+// Fuzzing whole connections: a valid opening handshake and valid frames (text, binary, fragmented
+// with a ping in between, compressed, control frames, close), mutated in the request or in the
+// frames, cut into random chunks, written to a standalone server with permessage-deflate over
+// loopback. Whatever arrives: no uncaught exception, no 'error' on the server, the connection
+// ends within the configured timeouts, and afterwards the server holds nothing and still serves.
+import { once } from 'node:events';
+import net from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from '../../src/index.js';
+import { caseBytes, chunk, connectionCase, fuzzParameters, fuzzRuns, reportRate, type ConnectionCase } from './fuzz-cases.js';
+
+/** Cases written at once in one fast-check run: loopback round trips dominate, so overlap them. */
+const BATCH = 16;
+/** A connection the server has not ended by then is a hang (handshakeTimeout and closeTimeout are far below). */
+const HANG_MS = 3000;
+
+let wss: WebSocketServer;
+let port = 0;
+const serverErrors: Error[] = [];
+let messagesEchoed = 0;
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true, handshakeTimeout: 300, closeTimeout: 300, maxPayload: 64 * 1024 });
+  wss.on('error', (error: Error) => serverErrors.push(error));
+  wss.on('connection', (ws: WebSocket) => {
+    // Protocol errors from the peer are expected; they are reported here and must not escape.
+    ws.on('error', () => {});
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      messagesEchoed++;
+      if (ws.readyState === ws.OPEN) ws.send(data, { binary: isBinary });
+    });
+  });
+  await once(wss, 'listening');
+  port = (wss.address() as net.AddressInfo).port;
+});
+
+afterAll(async () => {
+  for (const client of wss.clients) client.terminate();
+  await new Promise((resolve) => wss.close(resolve));
+});
+
+/** Write one case, then FIN; resolves with how the connection ended, or 'hang'. */
+function runCase(testCase: ConnectionCase): Promise<'closed' | 'hang'> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve('hang');
+    }, HANG_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve('closed');
+    });
+    socket.once('connect', async () => {
+      for (const piece of chunk(caseBytes(testCase), testCase.cuts)) {
+        if (socket.destroyed) return;
+        socket.write(piece);
+        // Let each piece reach the server as its own read, as the cuts intend.
+        await new Promise((next) => setImmediate(next));
+      }
+      // A peer that stops talking: the server must end the connection by its own timers
+      // (handshake, close) or because the stream ended, never wait forever.
+      socket.end();
+    });
+  });
+}
+
+describe('fuzz: mutated connection byte streams against a standalone server (permessage-deflate on)', () => {
+  it('ends every connection, reports nothing on the server, and keeps serving', async () => {
+    const runs = fuzzRuns(40 * BATCH) / BATCH;
+    const started = Date.now();
+    await fc.assert(
+      fc.asyncProperty(fc.array(connectionCase, { minLength: BATCH, maxLength: BATCH }), async (cases) => {
+        const outcomes = await Promise.all(cases.map(runCase));
+        expect(outcomes.filter((outcome) => outcome === 'hang')).toEqual([]);
+        expect(serverErrors).toEqual([]);
+      }),
+      fuzzParameters(Math.max(1, Math.round(runs))),
+    );
+    reportRate('connection/mutated-streams', Math.max(1, Math.round(runs)) * BATCH, started);
+    // The unmutated cases carry messages, so some reached the echo handler.
+    expect(messagesEchoed).toBeGreaterThan(0);
+    await waitUntil(() => wss.clients.size === 0, 2000);
+    const count = await new Promise<number>((resolve, reject) =>
+      (wss as unknown as { server: net.Server }).server.getConnections((error, connections) => (error ? reject(error) : resolve(connections))),
+    );
+    expect(count).toBe(0);
+    await expectStillServes();
+  });
+});
+
+async function waitUntil(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
+
+async function expectStillServes(): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+  await once(ws, 'open');
+  const reply = once(ws, 'message');
+  ws.send('after fuzzing');
+  expect(String((await reply)[0])).toBe('after fuzzing');
+  ws.close(1000);
+  await once(ws, 'close');
+}
