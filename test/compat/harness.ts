@@ -40,7 +40,7 @@ export class Harness {
 
   /** A plain HTTP server on an ephemeral loopback port, for { server } and noServer setups. */
   async startHttpServer(): Promise<{ http: HttpServer; port: number }> {
-    const http = createServer((request, response) => response.writeHead(404).end());
+    const http = createServer((_request, response) => response.writeHead(404).end());
     this.cleanups.push(() => closeHttpServer(http));
     return { http, port: await listenOnFreePort(http) };
   }

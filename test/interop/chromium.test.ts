@@ -58,7 +58,7 @@ describeWith([chromium], 'headless Chromium against the ws6455 server', () => {
 
   /** Serves the probe page and a ws6455 server on one port, then opens the page. */
   async function openSite(perMessageDeflate: boolean): Promise<Site> {
-    const http = createServer((request, response) => {
+    const http = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
     });
     const wss = new ws6455.WebSocketServer({ server: http, perMessageDeflate });
