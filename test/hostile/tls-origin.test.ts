@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import type net from 'node:net';
+import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -171,5 +172,51 @@ describe.skipIf(!opensslAvailable)('verifyClient with an Origin allow-list (RFC 
     expect(bad.error?.message).toBe('Unexpected server response: 401');
     const good = await attempt(url, { ca: certificate.cert, origin: 'https://app.example' });
     expect(good.opened).toBe(true);
+  });
+});
+
+describe.skipIf(!opensslAvailable)('followRedirects never sends credentials in clear text after a wss: to ws: redirect', () => {
+  const certificate = opensslAvailable ? selfSigned('localhost', 'DNS:localhost') : ({} as Certificate);
+
+  it('drops Authorization and Cookie when wss://localhost/ redirects to ws://localhost/ (same host, no TLS)', async () => {
+    // The TLS side redirects every request to the plain-text URL of the same host name.
+    const secure = https.createServer({ cert: certificate.cert, key: certificate.key }, (_req, res) => {
+      res.writeHead(302, { Location: 'ws://localhost/next' }).end();
+    });
+    secure.listen(0, LOOPBACK);
+    await once(secure, 'listening');
+    onCleanup(async () => {
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    });
+    let plainRequest = '';
+    const plain = net.createServer((socket) => {
+      socket.on('data', (data) => {
+        plainRequest += data.toString('latin1');
+        if (plainRequest.includes('\r\n\r\n')) socket.destroy();
+      });
+    });
+    plain.listen(0, LOOPBACK);
+    await once(plain, 'listening');
+    onCleanup(() => new Promise((resolve) => plain.close(resolve)));
+    const securePort = (secure.address() as net.AddressInfo).port;
+    const plainPort = (plain.address() as net.AddressInfo).port;
+
+    // Default ports 443 and 80 are routed to the two test servers.
+    const ws = new WebSocket('wss://localhost/', {
+      followRedirects: true,
+      headers: { Authorization: 'Bearer secret-token', Cookie: 'session=secret' },
+      createConnection: (options: Record<string, unknown>) =>
+        options.port === 443
+          ? tls.connect({ host: LOOPBACK, port: securePort, servername: 'localhost', ca: certificate.cert })
+          : net.connect(plainPort, LOOPBACK),
+    });
+    onCleanup(() => ws.terminate());
+    ws.on('error', () => {});
+    await new Promise((resolve) => ws.once('close', resolve));
+    expect(plainRequest).toContain('GET /next HTTP/1.1');
+    // ws (and curl) drop these when a redirect leaves TLS, even for the same host.
+    expect(plainRequest.toLowerCase()).not.toContain('authorization:');
+    expect(plainRequest.toLowerCase()).not.toContain('cookie:');
   });
 });
