@@ -82,6 +82,8 @@ export class Connection {
   private closeTimer: NodeJS.Timeout | null = null;
   /** The latest unanswered ping while writes are backed up. */
   private pendingPong: Buffer | null = null;
+  /** A 'drain' listener is registered (at most one, however many pings arrive). */
+  private awaitingDrain = false;
   /** Opcode of a message the user is sending in fragments (send with fin: false), else -1. */
   private fragmentOpcode = -1;
 
@@ -194,9 +196,17 @@ export class Connection {
       this.sendControl(Opcode.Pong, data);
       return;
     }
-    const waiting = this.pendingPong !== null;
     this.pendingPong = Buffer.from(data);
-    if (!waiting) this.socket.once('drain', onDrainAnswerPing);
+    if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.socket.once('drain', onDrainAnswerPing);
+    }
+  }
+
+  /** @internal */
+  onDrain(): void {
+    this.awaitingDrain = false;
+    this.sendPendingPong();
   }
 
   /** @internal */
@@ -526,7 +536,7 @@ function onClose(this: BoundSocket): void {
   this[kConnection]?.onSocketClose();
 }
 function onDrainAnswerPing(this: BoundSocket): void {
-  this[kConnection]?.sendPendingPong();
+  this[kConnection]?.onDrain();
 }
 function onError(this: BoundSocket): void {
   // After the handshake a socket error only means the connection is gone: 'close' follows with

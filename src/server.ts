@@ -231,7 +231,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       method: request.method ?? '',
       httpVersionMajor: request.httpVersionMajor ?? 1,
       httpVersionMinor: request.httpVersionMinor ?? 1,
-      headers: flattenHeaders(request.headers),
+      headers: request.headers as Record<string, string>,
     });
     if (!validation.ok) {
       this.refuse(request, socket, validation.status, validation.message, validation.headers);
@@ -349,17 +349,14 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       extensions: deflateParams === null ? '' : 'permessage-deflate',
     });
     ws.topicRegistry = this.topics;
-    if (this.options.clientTracking) {
-      this.clients.add(ws);
-      ws.once('close', () => this.forget(ws));
-    } else {
-      ws.once('close', () => this.topics.removeSocket(ws));
-    }
+    ws.tracker = this;
+    if (this.options.clientTracking) this.clients.add(ws);
     this.heartbeat?.start();
     callback(ws, req);
   }
 
-  private forget(ws: WebSocket): void {
+  /** @internal a client closed (called by the WebSocket just before its 'close' event) */
+  forget(ws: WebSocket): void {
     this.clients.delete(ws);
     this.topics.removeSocket(ws);
     if (this.clients.size === 0) {
@@ -469,11 +466,13 @@ class PendingHandshake {
     // It stays armed until the upgrade completes, so an async verifyClient cannot hold a socket.
     socket.setTimeout(this.server.options.handshakeTimeout);
     socket.on('timeout', onHandshakeTimeout);
-    socket.on('data', this.onData);
+    (socket as PendingSocket)[kPending] = this;
+    socket.on('data', onPendingData);
     socket.on('error', onHandshakeSocketError);
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal */
+  onData(chunk: Buffer): void {
     const result = this.parser.push(chunk);
     const socket = this.socket;
     if (result.kind === 'incomplete') {
@@ -481,14 +480,23 @@ class PendingHandshake {
       socket.setTimeout(Math.max(1, this.deadline - Date.now()));
       return;
     }
-    socket.removeListener('data', this.onData);
+    socket.removeListener('data', onPendingData);
+    (socket as PendingSocket)[kPending] = undefined;
     socket.pause();
     if (result.kind === 'error') {
       abortHandshake(socket, result.status, result.message);
       return;
     }
     this.server.onRawRequest(socket, result.head, result.rest);
-  };
+  }
+}
+
+const kPending = Symbol('ws6455.pendingHandshake');
+type PendingSocket = net.Socket & { [kPending]?: PendingHandshake };
+
+// Shared listener: pending handshakes cost no closure each.
+function onPendingData(this: PendingSocket, chunk: Buffer): void {
+  this[kPending]?.onData(chunk);
 }
 
 function onHandshakeTimeout(this: net.Socket): void {
@@ -507,15 +515,6 @@ function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequest {
     socket,
     connection: socket,
   };
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
 }
 
 function onHandshakeSocketError(this: Duplex): void {

@@ -90,10 +90,11 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
   static readonly CLOSED = ReadyState.CLOSED;
-  readonly CONNECTING = ReadyState.CONNECTING;
-  readonly OPEN = ReadyState.OPEN;
-  readonly CLOSING = ReadyState.CLOSING;
-  readonly CLOSED = ReadyState.CLOSED;
+  // On the prototype (below the class), not copied into every instance.
+  declare readonly CONNECTING: typeof ReadyState.CONNECTING;
+  declare readonly OPEN: typeof ReadyState.OPEN;
+  declare readonly CLOSING: typeof ReadyState.CLOSING;
+  declare readonly CLOSED: typeof ReadyState.CLOSED;
 
   private connection: Connection | null = null;
   private state: ReadyState = ReadyState.CONNECTING;
@@ -107,6 +108,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   private discardedBytes = 0;
   /** @internal the client handshake in progress */
   handshake: ClientHandshake | null = null;
+  /** @internal the server tracking this socket: told before 'close' is emitted, as ws users expect `clients` to no longer hold it then */
+  tracker: { forget(ws: WebSocket): void } | null = null;
   /** @internal the server's topic registry (server-side sockets only) */
   topicRegistry: TopicRegistry<WebSocket> | null = null;
 
@@ -401,6 +404,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     if (this.state === ReadyState.CLOSED) return;
     this.handshake = null;
     this.state = ReadyState.CLOSED;
+    this.tracker?.forget(this);
     this.emit('close', code, reason);
   }
 
@@ -467,6 +471,10 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 }
 
 export type { BrowserEventType };
+
+for (const [name, value] of Object.entries(ReadyState)) {
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
 
 function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {
   if (error !== null) ws.emit('error', error);

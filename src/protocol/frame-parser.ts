@@ -55,7 +55,8 @@ export class FrameParser {
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
-  private readonly maskKey = Buffer.alloc(4);
+  // From the shared pool (allocUnsafe): a Buffer of its own per connection costs an ArrayBuffer.
+  private readonly maskKey = Buffer.allocUnsafe(4);
 
   // The data message in progress across fragments (§5.4).
   private messageInProgress = false;

@@ -79,17 +79,17 @@ export class MessageReader {
   private readonly parser: FrameParser;
   private readonly checkUtf8: boolean;
   private readonly maxMessageSize: number;
-  /** The uncompressed message being reassembled from the wire. */
-  private readonly wireBody: MessageBody;
-  /** The compressed message whose inflated output the caller is handing back. */
-  private readonly inflatedBody: MessageBody;
+  /** The uncompressed message being reassembled from the wire (created on first need: idle connections are the cost at scale). */
+  private wireBodyValue: MessageBody | null = null;
+  /** The compressed message whose inflated output the caller is handing back (created on first need). */
+  private inflatedBodyValue: MessageBody | null = null;
   /** Whether the data message in progress on the wire started with RSV1. */
   private wireCompressed = false;
   /**
    * Binary flags of compressed messages whose frames were handed out but whose inflation is
    * not finished, oldest first: the caller may read ahead while inflation runs asynchronously.
    */
-  private readonly pendingInflations: boolean[] = [];
+  private pendingInflations: boolean[] | null = null;
   private inflationStarted = false;
   private failure: ProtocolViolation | null = null;
   /** Leading payload bytes of the frame still arriving whose UTF-8 was already checked. */
@@ -99,8 +99,14 @@ export class MessageReader {
     this.parser = new FrameParser(options);
     this.checkUtf8 = !(options.skipUTF8Validation ?? false);
     this.maxMessageSize = options.maxMessageSize ?? options.maxPayload;
-    this.wireBody = new MessageBody(this.checkUtf8, this.maxMessageSize);
-    this.inflatedBody = new MessageBody(this.checkUtf8, this.maxMessageSize);
+  }
+
+  private get wireBody(): MessageBody {
+    return (this.wireBodyValue ??= new MessageBody(this.checkUtf8, this.maxMessageSize));
+  }
+
+  private get inflatedBody(): MessageBody {
+    return (this.inflatedBodyValue ??= new MessageBody(this.checkUtf8, this.maxMessageSize));
   }
 
   get bufferedBytes(): number {
@@ -150,7 +156,7 @@ export class MessageReader {
   finishInflated(): MessageEvent | ViolationEvent {
     if (this.failure !== null) return this.failure;
     this.startInflation();
-    this.pendingInflations.shift();
+    this.pendingInflations?.shift();
     this.inflationStarted = false;
     const result = this.inflatedBody.finish();
     return isViolation(result) ? this.fail(result) : result;
@@ -159,7 +165,7 @@ export class MessageReader {
   private startInflation(): void {
     if (this.inflationStarted) return;
     this.inflationStarted = true;
-    this.inflatedBody.start(this.pendingInflations[0] ?? false);
+    this.inflatedBody.start(this.pendingInflations?.[0] ?? false);
   }
 
   private fail(failure: ProtocolViolation): ProtocolViolation {
@@ -212,7 +218,7 @@ export class MessageReader {
     const binary = frame.opcode === Opcode.Binary;
     if (frame.rsv1) {
       this.wireCompressed = !frame.fin;
-      this.pendingInflations.push(binary);
+      (this.pendingInflations ??= []).push(binary);
       return { type: 'compressed', payload: frame.payload, fin: frame.fin };
     }
     if (frame.fin) return this.singleFrameMessage(frame.payload, binary);
