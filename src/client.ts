@@ -284,9 +284,10 @@ function ignoreError(): void {
   // The response body belongs to the user's listener; a reset only ends it (via 'close').
 }
 
-/** Credentials must not travel to another host on a redirect. */
+/** Credentials must not travel to another host on a redirect, nor from wss: down to ws:. */
 function sameOriginOptions(options: ClientOptions, from: Target, to: Target): ClientOptions {
-  if (from.url.host === to.url.host || options.headers === undefined) return options;
+  const downgrade = from.secure && !to.secure;
+  if ((from.url.host === to.url.host && !downgrade) || options.headers === undefined) return options;
   const headers: Record<string, string | string[] | number> = {};
   for (const [name, value] of Object.entries(options.headers)) {
     const lower = name.toLowerCase();
