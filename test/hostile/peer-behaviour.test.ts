@@ -231,3 +231,27 @@ describe('pings answered while a compressed reply is being deflated leave no lis
     await expectCleanAfter(server, baseline, [peer]);
   });
 });
+
+describe('RFC 6455 §5.5.1 and §7.1.7: the close frame follows data still being compressed', () => {
+  it('sends the echo and then the close frame when a close arrives while the echo is being deflated', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ perMessageDeflate: true });
+    const peer = await RawPeer.open(server.port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+    // Over the 1,024-byte threshold: the echo goes through zlib, asynchronously.
+    peer.write(Buffer.concat([frame(TEXT, compressForWire(Buffer.alloc(2000, 0x61)), { rsv: 4 }), frame(CLOSE, closePayload(1000))]));
+    const echo = await peer.readFrame();
+    expect(echo.opcode).toBe(TEXT);
+    expect(echo.rsv).toBe(4);
+    expect(await peer.readCloseCode()).toBe(1000);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+
+  it('sends close 1002 after a protocol error that arrives while an echo is being deflated', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ perMessageDeflate: true });
+    const peer = await RawPeer.open(server.port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+    peer.write(Buffer.concat([frame(TEXT, compressForWire(Buffer.alloc(2000, 0x61)), { rsv: 4 }), frame(0x3, 'reserved opcode')]));
+    expect(await peer.readCloseCode()).toBe(1002);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+});
