@@ -55,6 +55,7 @@ interface Target {
 
 export function connectClient(ws: WebSocket, address: string | URL, protocols: string[], options: ClientOptions): void {
   const url = parseTarget(address);
+  ws.setUrl(url.url.href);
   validateProtocols(protocols);
   if (options.protocolVersion !== undefined && options.protocolVersion !== 13) {
     throw new RangeError(`Unsupported protocol version: ${options.protocolVersion} (supported versions: 13)`);

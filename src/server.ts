@@ -98,8 +98,7 @@ type ResolvedOptions = Required<
 
 export class WebSocketServer extends EventEmitter implements LocalDelivery {
   readonly options: ResolvedOptions;
-  /** Open connections (when clientTracking is on). */
-  readonly clients: Set<WebSocket>;
+  private readonly clientSet: Set<WebSocket>;
   private readonly server: net.Server | null;
   private readonly ownsServer: boolean;
   private readonly pendingSockets = new Set<Duplex>();
@@ -129,8 +128,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     };
     const deflate = options.perMessageDeflate ?? false;
     this.deflateOptions = deflate === false ? null : deflate === true ? {} : deflate;
-    this.clients = new Set();
-    this.heartbeat = options.heartbeat ? new Heartbeat(this.clients, options.heartbeat) : null;
+    this.clientSet = new Set();
+    this.heartbeat = options.heartbeat ? new Heartbeat(this.clientSet, options.heartbeat) : null;
     if (this.heartbeat && !this.options.clientTracking) {
       throw new TypeError('The "heartbeat" option needs clientTracking');
     }
@@ -157,6 +156,11 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       server.removeListener('error', onError);
       server.removeListener('upgrade', onUpgrade);
     };
+  }
+
+  /** Open connections; undefined with `clientTracking: false`, as in ws. */
+  get clients(): Set<WebSocket> {
+    return (this.options.clientTracking ? this.clientSet : undefined) as Set<WebSocket>;
   }
 
   address(): net.AddressInfo | string | null {
@@ -350,16 +354,16 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     });
     ws.topicRegistry = this.topics;
     ws.tracker = this;
-    if (this.options.clientTracking) this.clients.add(ws);
+    if (this.options.clientTracking) this.clientSet.add(ws);
     this.heartbeat?.start();
     callback(ws, req);
   }
 
   /** @internal a client closed (called by the WebSocket just before its 'close' event) */
   forget(ws: WebSocket): void {
-    this.clients.delete(ws);
+    this.clientSet.delete(ws);
     this.topics.removeSocket(ws);
-    if (this.clients.size === 0) {
+    if (this.clientSet.size === 0) {
       this.heartbeat?.stop();
       if (this.state === ServerState.Closing) this.finishClose();
     }
@@ -389,8 +393,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
 
   /** @internal LocalDelivery for adapters: deliver here, never forward again. */
   broadcastLocal(data: SendableData, options: BroadcastOptions = {}): number {
-    if (this.clients.size === 0) return 0;
-    return frameForBroadcast(data, options).writeTo(this.clients, options);
+    if (this.clientSet.size === 0) return 0;
+    return frameForBroadcast(data, options).writeTo(this.clientSet, options);
   }
 
   /** @internal LocalDelivery for adapters. */
@@ -428,8 +432,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     if (this.ownsServer) this.server?.close();
     this.removeServerListeners?.();
     this.removeServerListeners = null;
-    for (const ws of this.clients) ws.close(1001, 'Server shutting down');
-    if (this.clients.size === 0) this.finishClose();
+    for (const ws of this.clientSet) ws.close(1001, 'Server shutting down');
+    if (this.clientSet.size === 0) this.finishClose();
   }
 
   private closedBefore = false;

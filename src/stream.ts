@@ -4,6 +4,10 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { WebSocket } from './websocket.js';
 
+function emitClose(duplex: Duplex): void {
+  duplex.emit('close');
+}
+
 export function createWebSocketStream(ws: WebSocket, options: DuplexOptions = {}): Duplex {
   let closed = false;
   const duplex = new Duplex({
@@ -36,11 +40,16 @@ export function createWebSocketStream(ws: WebSocket, options: DuplexOptions = {}
       ws.close();
     },
     destroy(error, callback) {
+      // 'close' is emitted by hand (emitClose is off) once the WebSocket itself is closed.
       if (closed || ws.readyState === ws.CLOSED) {
         callback(error);
+        process.nextTick(emitClose, duplex);
         return;
       }
-      ws.once('close', () => callback(error));
+      ws.once('close', () => {
+        callback(error);
+        process.nextTick(emitClose, duplex);
+      });
       ws.terminate();
     },
   });

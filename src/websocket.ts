@@ -330,7 +330,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     }
     const reasonBuffer = reason === undefined ? undefined : typeof reason === 'string' ? Buffer.from(reason) : reason;
     if (reasonBuffer !== undefined && reasonBuffer.length > 123) {
-      throw new SyntaxError('The message must not be greater than 123 bytes');
+      throw new RangeError('The message must not be greater than 123 bytes');
     }
     if (this.state === ReadyState.CLOSED) return;
     if (this.state === ReadyState.CONNECTING) {
