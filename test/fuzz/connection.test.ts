@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from '../../src/index.js';
 import { caseBytes, chunk, connectionCase, fuzzParameters, fuzzRuns, reportRate, type ConnectionCase } from './fuzz-cases.js';
 
-/** Cases written at once in one fast-check run: loopback round trips dominate, so overlap them. */
+/** Up to this many cases written at once in one fast-check run: loopback round trips dominate, so overlap them (a failure shrinks to one case). */
 const BATCH = 16;
 /** A connection the server has not ended by then is a hang (handshakeTimeout and closeTimeout are far below). */
 const HANG_MS = 3000;
@@ -40,19 +40,23 @@ afterAll(async () => {
   await new Promise((resolve) => wss.close(resolve));
 });
 
-/** Write one case, then FIN; resolves with how the connection ended, or 'hang'. */
-function runCase(testCase: ConnectionCase): Promise<'closed' | 'hang'> {
+type Outcome = 'closed' | 'hang' | { wrongAnswer: string };
+
+/** Write one case, then FIN; resolves with how the connection ended. */
+function runCase(testCase: ConnectionCase): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
     socket.on('error', () => {});
-    socket.on('data', () => {});
+    socket.on('data', (data: Buffer) => received.push(data));
     const timer = setTimeout(() => {
       socket.destroy();
       resolve('hang');
     }, HANG_MS);
     socket.once('close', () => {
       clearTimeout(timer);
-      resolve('closed');
+      const wrong = testCase.target === 'none' ? checkValidExchange(testCase, Buffer.concat(received)) : undefined;
+      resolve(wrong === undefined ? 'closed' : { wrongAnswer: wrong });
     });
     socket.once('connect', async () => {
       for (const piece of chunk(caseBytes(testCase), testCase.cuts)) {
@@ -68,19 +72,54 @@ function runCase(testCase: ConnectionCase): Promise<'closed' | 'hang'> {
   });
 }
 
+/**
+ * The oracle for unmutated streams that end with a close frame: a 101, one echo per message, and
+ * the close code echoed last (RFC 6455 §5.5.1). Returns what was wrong, or undefined.
+ */
+function checkValidExchange(testCase: ConnectionCase, bytes: Buffer): string | undefined {
+  const { messages, closeCode } = testCase.frames;
+  if (closeCode === undefined) return undefined;
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  if (headEnd === -1 || !bytes.toString('latin1', 0, 12).startsWith('HTTP/1.1 101')) return `no 101: ${JSON.stringify(bytes.toString('latin1', 0, 40))}`;
+  let offset = headEnd + 4;
+  let echoes = 0;
+  let lastClose: number | undefined;
+  while (offset + 2 <= bytes.length) {
+    const opcode = bytes[offset]! & 0x0f;
+    let length = bytes[offset + 1]! & 0x7f;
+    let headerLength = 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(offset + 2);
+      headerLength = 4;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(offset + 2));
+      headerLength = 10;
+    }
+    if (opcode === 0x1 || opcode === 0x2) echoes++;
+    if (opcode === 0x8) lastClose = length >= 2 ? bytes.readUInt16BE(offset + headerLength) : 1005;
+    offset += headerLength + length;
+  }
+  if (echoes !== messages) return `${echoes} echoes for ${messages} messages`;
+  if (lastClose !== closeCode) return `close ${String(lastClose)} instead of ${closeCode}`;
+  return undefined;
+}
+
 describe('fuzz: mutated connection byte streams against a standalone server (permessage-deflate on)', () => {
   it('ends every connection, reports nothing on the server, and keeps serving', async () => {
-    const runs = fuzzRuns(40 * BATCH) / BATCH;
+    // Batches average BATCH / 2 cases, so this many runs make about fuzzRuns() cases.
+    const runs = Math.max(1, Math.round(fuzzRuns(320) / (BATCH / 2)));
+    let cases = 0;
     const started = Date.now();
     await fc.assert(
-      fc.asyncProperty(fc.array(connectionCase, { minLength: BATCH, maxLength: BATCH }), async (cases) => {
-        const outcomes = await Promise.all(cases.map(runCase));
-        expect(outcomes.filter((outcome) => outcome === 'hang')).toEqual([]);
+      fc.asyncProperty(fc.array(connectionCase, { minLength: 1, maxLength: BATCH }), async (batch) => {
+        cases += batch.length;
+        const outcomes = await Promise.all(batch.map(runCase));
+        expect(outcomes.filter((outcome) => outcome !== 'closed')).toEqual([]);
         expect(serverErrors).toEqual([]);
       }),
-      fuzzParameters(Math.max(1, Math.round(runs))),
+      fuzzParameters(runs),
     );
-    reportRate('connection/mutated-streams', Math.max(1, Math.round(runs)) * BATCH, started);
+    reportRate('connection/mutated-streams', cases, started);
     // The unmutated cases carry messages, so some reached the echo handler.
     expect(messagesEchoed).toBeGreaterThan(0);
     await waitUntil(() => wss.clients.size === 0, 2000);

@@ -94,27 +94,46 @@ function compressed(payload: Buffer): Buffer {
 const textPayload = fc.string({ maxLength: 300 }).map((text) => Buffer.from(text));
 const binaryPayload = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes));
 
-/** A message or control frame a well-behaved client may send; compressed ones only when `deflate`. */
-const validUnit = fc.oneof(
-  textPayload.map((payload) => [clientFrame(0x1, payload)]),
-  binaryPayload.map((payload) => [clientFrame(0x2, payload)]),
-  fc.tuple(textPayload, textPayload).map(([first, second]) => [clientFrame(0x1, first, false), clientFrame(0x9, Buffer.from('mid')), clientFrame(0x0, second)]),
-  binaryPayload.map((payload) => [clientFrame(0x2, compressed(payload), true, true)]),
-  fc.uint8Array({ maxLength: 125 }).map((payload) => [clientFrame(0x9, Buffer.from(payload))]),
-  fc.uint8Array({ maxLength: 125 }).map((payload) => [clientFrame(0xa, Buffer.from(payload))]),
+/** Frames a well-behaved client may send, and how many messages they carry. */
+interface ValidUnit {
+  frames: Buffer[];
+  messages: number;
+}
+
+const message = (frames: Buffer[]): ValidUnit => ({ frames, messages: 1 });
+const control = (frames: Buffer[]): ValidUnit => ({ frames, messages: 0 });
+
+/** A message or control frame; compressed ones are sent with RSV1 (the server negotiates deflate). */
+const validUnit: fc.Arbitrary<ValidUnit> = fc.oneof(
+  textPayload.map((payload) => message([clientFrame(0x1, payload)])),
+  binaryPayload.map((payload) => message([clientFrame(0x2, payload)])),
+  fc.tuple(textPayload, textPayload).map(([first, second]) => message([clientFrame(0x1, first, false), clientFrame(0x9, Buffer.from('mid')), clientFrame(0x0, second)])),
+  binaryPayload.map((payload) => message([clientFrame(0x2, compressed(payload), true, true)])),
+  // Over the server's 1,024-byte threshold: its echo is compressed asynchronously.
+  fc.integer({ min: 1100, max: 3000 }).map((length) => message([clientFrame(0x1, compressed(Buffer.alloc(length, 0x61)), true, true)])),
+  fc.uint8Array({ maxLength: 125 }).map((payload) => control([clientFrame(0x9, Buffer.from(payload))])),
+  fc.uint8Array({ maxLength: 125 }).map((payload) => control([clientFrame(0xa, Buffer.from(payload))])),
 );
 
+export interface ValidFrames {
+  bytes: Buffer;
+  /** Messages the server's echo handler gets (and echoes). */
+  messages: number;
+  /** The close code the stream ends with, if it sends a close frame. */
+  closeCode: number | undefined;
+}
+
 /** A valid stream of frames, optionally ending with a close frame. */
-export const validFrames = fc
+export const validFrames: fc.Arbitrary<ValidFrames> = fc
   .tuple(fc.array(validUnit, { maxLength: 6 }), fc.option(fc.constantFrom(1000, 1001, 3000, 4999), { nil: undefined }))
   .map(([units, closeCode]) => {
-    const frames = units.flat();
+    const frames = units.flatMap((unit) => unit.frames);
     if (closeCode !== undefined) {
       const payload = Buffer.alloc(2);
       payload.writeUInt16BE(closeCode);
       frames.push(clientFrame(0x8, payload));
     }
-    return Buffer.concat(frames);
+    return { bytes: Buffer.concat(frames), messages: units.reduce((sum, unit) => sum + unit.messages, 0), closeCode };
   });
 
 export const mutation = fc.oneof(
@@ -161,7 +180,7 @@ export function chunk(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 
 export interface ConnectionCase {
   request: Buffer;
-  frames: Buffer;
+  frames: ValidFrames;
   /** Where the mutations land: the request head, the frames, or none (the valid stream itself). */
   target: 'request' | 'frames' | 'none';
   mutations: Mutation[];
@@ -179,6 +198,6 @@ export const connectionCase: fc.Arbitrary<ConnectionCase> = fc.record({
 /** The bytes a case writes: the valid prefix with its mutations applied where the case says. */
 export function caseBytes(testCase: ConnectionCase): Buffer {
   const request = testCase.target === 'request' ? mutate(testCase.request, testCase.mutations) : testCase.request;
-  const frames = testCase.target === 'frames' ? mutate(testCase.frames, testCase.mutations) : testCase.frames;
+  const frames = testCase.target === 'frames' ? mutate(testCase.frames.bytes, testCase.mutations) : testCase.frames.bytes;
   return Buffer.concat([request, frames]);
 }

@@ -104,3 +104,40 @@ describe('a message in tiny fragments pins memory proportional to its payload, n
     await expectCleanAfter(server, baseline, [peer]);
   });
 });
+
+describe('a request head trickled in 1-byte reads pins memory proportional to its bytes', () => {
+  /** Send `bytes` of one endless header line in `pieceSize`-byte reads; the retained growth. */
+  async function trickle(port: number, bytes: number, pieceSize: number): Promise<{ peer: RawPeer; growth: number }> {
+    const peer = await RawPeer.connect(port);
+    peer.socket.setNoDelay(true);
+    peer.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trickle: `);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = retainedBytes();
+    const piece = 'a'.repeat(pieceSize);
+    // Each write after the previous one was flushed: each arrives as its own read.
+    for (let sent = 0; sent < bytes; sent += pieceSize) {
+      await new Promise<void>((resolve) => peer.socket.write(piece, () => resolve()));
+      if ((sent / pieceSize) % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { peer, growth: retainedBytes() - before };
+  }
+
+  it('holds under 4x the received bytes for a 30,000-byte header line that arrives one byte per read', async () => {
+    const baseline = activeResources();
+    // A raised limit, so that the head can grow well past the heap's measurement noise.
+    const server = await startEchoServer({ handshakeTimeout: 20_000, maxHeaderSize: 64 * 1024 });
+    const bytes = 30_000;
+    // The same bytes in 100-byte reads first: it warms the code paths and measures the noise.
+    const control = await trickle(server.port, bytes, 100);
+    const trickled = await trickle(server.port, bytes, 1);
+    const perByte = (trickled.growth - control.growth) / bytes;
+    console.log(
+      `[fragment-amplification] ${bytes} header bytes: ${control.growth} B retained in 100-byte reads, ${trickled.growth} B in 1-byte reads (${perByte.toFixed(1)} extra bytes per byte)`,
+    );
+    expect(control.peer.ended || trickled.peer.ended).toBe(false);
+    // The head parser promises "at most limit + one chunk" in bytes; memory should follow.
+    expect(perByte).toBeLessThan(4);
+    await expectCleanAfter(server, baseline, [control.peer, trickled.peer]);
+  });
+});
