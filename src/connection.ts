@@ -82,6 +82,8 @@ export class Connection {
   private closeTimer: NodeJS.Timeout | null = null;
   /** The latest unanswered ping while writes are backed up. */
   private pendingPong: Buffer | null = null;
+  /** End TCP once the queue is flushed (a close frame waits behind a compressed message). */
+  private endAfterQueue = false;
   /** A 'drain' listener is registered (at most one, however many pings arrive). */
   private awaitingDrain = false;
   /** Opcode of a message the user is sending in fragments (send with fin: false), else -1. */
@@ -263,7 +265,13 @@ export class Connection {
 
   /** Both close frames are exchanged: the server closes TCP first (§7.1.1); the client waits for it. */
   private finishClosingHandshake(): void {
-    if (this.role === 'server') this.socket.end();
+    if (this.role === 'server') this.endWhenFlushed();
+  }
+
+  /** Close our side of TCP once every queued frame (a compression may be running) is written. */
+  private endWhenFlushed(): void {
+    if (this.queue === null) this.socket.end();
+    else this.endAfterQueue = true;
   }
 
   /** §7.1.7 Fail the WebSocket Connection: send a close frame with the code, then close TCP. */
@@ -279,7 +287,7 @@ export class Connection {
       this.readyState = ReadyState.CLOSING;
       this.closeFrameSent = true;
       this.enqueue([this.closeFrame(closeCode, undefined)], 0, undefined);
-      this.socket.end();
+      this.endWhenFlushed();
       this.startCloseTimer();
     }
     this.handler.onProtocolError(error);
@@ -391,6 +399,11 @@ export class Connection {
     }
     if (queue.length === 0) {
       this.queue = null;
+      if (this.endAfterQueue) {
+        this.endAfterQueue = false;
+        this.socket.end();
+        return;
+      }
       if (!this.socket.writableNeedDrain) this.sendPendingPong();
     }
   }
@@ -439,7 +452,7 @@ export class Connection {
   close(code: number | undefined, reason: Buffer | undefined): void {
     if (this.readyState === ReadyState.CLOSED) return;
     if (this.readyState === ReadyState.CLOSING) {
-      if (this.closeFrameSent && this.closeFrameReceived && this.role === 'server') this.socket.end();
+      if (this.closeFrameSent && this.closeFrameReceived && this.role === 'server') this.endWhenFlushed();
       return;
     }
     this.readyState = ReadyState.CLOSING;
@@ -481,7 +494,7 @@ export class Connection {
   /** @internal the peer sent FIN: nothing more will arrive, so finish our side too. */
   onSocketEnd(): void {
     if (this.readyState === ReadyState.OPEN) this.readyState = ReadyState.CLOSING;
-    this.socket.end();
+    this.endWhenFlushed();
   }
 
   /** @internal */

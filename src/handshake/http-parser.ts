@@ -79,7 +79,8 @@ export class HttpHeadParser {
   /** Bytes of the lines already parsed, LF included. */
   private consumedBytes = 0;
   /** Pieces of the line whose LF has not arrived yet. */
-  private partialLine: Buffer[] = [];
+  /** The line whose LF has not arrived yet, copied into one growing buffer (bytes [0, partialLineLength)). */
+  private partialLine: Buffer | null = null;
   private partialLineLength = 0;
   /** Whether the start of the partial start line has been checked as far as it can be. */
   private startLinePrefixChecked = false;
@@ -128,18 +129,30 @@ export class HttpHeadParser {
       const error = this.checkStartLinePrefix(tail);
       if (error !== undefined) return this.fail(error);
     }
-    // A copy, so that a few trailing bytes do not pin a whole socket chunk in memory.
-    this.partialLine.push(Buffer.from(tail));
-    this.partialLineLength += tail.length;
+    // Copied into one buffer: a few trailing bytes must not pin a whole socket chunk, and a
+    // line trickled one byte per read must not cost a Buffer object per byte.
+    this.appendPartial(tail);
     return INCOMPLETE;
+  }
+
+  private appendPartial(piece: Buffer): void {
+    const needed = this.partialLineLength + piece.length;
+    let buffer = this.partialLine;
+    if (buffer === null || buffer.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, (buffer?.length ?? 64) * 2), Math.max(needed, this.maxHeaderSize)));
+      if (buffer !== null) buffer.copy(grown, 0, 0, this.partialLineLength);
+      buffer = this.partialLine = grown;
+    }
+    piece.copy(buffer, this.partialLineLength);
+    this.partialLineLength = needed;
   }
 
   private takeLine(lastPiece: Buffer): Buffer {
     this.startLinePrefixChecked = false;
-    if (this.partialLine.length === 0) return lastPiece;
-    this.partialLine.push(lastPiece);
-    const line = Buffer.concat(this.partialLine, this.partialLineLength + lastPiece.length);
-    this.partialLine = [];
+    if (this.partialLineLength === 0) return lastPiece;
+    this.appendPartial(lastPiece);
+    const line = this.partialLine!.subarray(0, this.partialLineLength);
+    this.partialLine = null;
     this.partialLineLength = 0;
     return line;
   }
@@ -263,7 +276,7 @@ export class HttpHeadParser {
   }
 
   private fail(error: HeadParseError): HeadParseResult {
-    this.partialLine = [];
+    this.partialLine = null;
     this.partialLineLength = 0;
     return this.finish(error);
   }
