@@ -82,6 +82,7 @@ function vanish(count) {
   let done = 0;
   for (const [id, entry] of steady) {
     if (done === count) break;
+    if (entry.ws.readyState !== 1) continue;
     clearInterval(entry.timer);
     entry.ws._socket.pause();
     entry.ws.removeAllListeners('ping');
@@ -130,6 +131,8 @@ process.on('message', async (command) => {
           }, 50);
         });
         process.send({ type: 'allClosed', summary: summary() });
+        // Later phases count only the connections they open.
+        steady.clear();
         break;
       case 'exit':
         process.exit(0);
