@@ -40,7 +40,7 @@ afterAll(async () => {
   await new Promise((resolve) => wss.close(resolve));
 });
 
-type Outcome = 'closed' | 'hang' | { wrongAnswer: string };
+type Outcome = 'closed' | 'hang' | { wrongAnswer: string; frames: string; cuts: string };
 
 /** Write one case, then FIN; resolves with how the connection ended. */
 function runCase(testCase: ConnectionCase): Promise<Outcome> {
@@ -56,7 +56,7 @@ function runCase(testCase: ConnectionCase): Promise<Outcome> {
     socket.once('close', () => {
       clearTimeout(timer);
       const wrong = testCase.target === 'none' ? checkValidExchange(testCase, Buffer.concat(received)) : undefined;
-      resolve(wrong === undefined ? 'closed' : { wrongAnswer: wrong });
+      resolve(wrong === undefined ? 'closed' : { wrongAnswer: wrong, frames: testCase.frames.bytes.toString('hex'), cuts: testCase.cuts.join(',') });
     });
     socket.once('connect', async () => {
       for (const piece of chunk(caseBytes(testCase), testCase.cuts)) {
@@ -65,22 +65,31 @@ function runCase(testCase: ConnectionCase): Promise<Outcome> {
         // Let each piece reach the server as its own read, as the cuts intend.
         await new Promise((next) => setImmediate(next));
       }
-      // A peer that stops talking: the server must end the connection by its own timers
-      // (handshake, close) or because the stream ended, never wait forever.
-      socket.end();
+      // A valid stream that ends with a close frame waits for the server to close TCP first
+      // (§7.1.1); sending FIN before the server's close frame makes ws and ws6455 alike drop
+      // what they still had to send. Any other peer stops talking: the server must end the
+      // connection by its own timers (handshake, close) or because the stream ended.
+      if (testCase.target !== 'none' || testCase.frames.closeCode === undefined) socket.end();
     });
   });
 }
 
 /**
  * The oracle for unmutated streams that end with a close frame: a 101, one echo per message, and
- * the close code echoed last (RFC 6455 §5.5.1). Returns what was wrong, or undefined.
+ * the close code echoed last (RFC 6455 §5.5.1); or 1002 when compressed frames were sent without
+ * permessage-deflate agreed. Returns what was wrong, or undefined.
  */
 function checkValidExchange(testCase: ConnectionCase, bytes: Buffer): string | undefined {
   const { messages, closeCode } = testCase.frames;
   if (closeCode === undefined) return undefined;
   const headEnd = bytes.indexOf('\r\n\r\n');
-  if (headEnd === -1 || !bytes.toString('latin1', 0, 12).startsWith('HTTP/1.1 101')) return `no 101: ${JSON.stringify(bytes.toString('latin1', 0, 40))}`;
+  if (headEnd === -1 || !bytes.toString('latin1', 0, 12).startsWith('HTTP/1.1 101')) {
+    // Generated extension offers may be invalid on purpose (400 is right; handshake.test.ts checks it).
+    const offeredExtensions = testCase.request.toString('latin1').toLowerCase().includes('sec-websocket-extensions:');
+    if (offeredExtensions && bytes.toString('latin1', 0, 12).startsWith('HTTP/1.1 400')) return undefined;
+    return `no 101: ${JSON.stringify(bytes.toString('latin1', 0, 40))}`;
+  }
+  const deflateAgreed = bytes.toString('latin1', 0, headEnd).toLowerCase().includes('sec-websocket-extensions: permessage-deflate');
   let offset = headEnd + 4;
   let echoes = 0;
   let lastClose: number | undefined;
@@ -99,7 +108,9 @@ function checkValidExchange(testCase: ConnectionCase, bytes: Buffer): string | u
     if (opcode === 0x8) lastClose = length >= 2 ? bytes.readUInt16BE(offset + headerLength) : 1005;
     offset += headerLength + length;
   }
-  if (echoes !== messages) return `${echoes} echoes for ${messages} messages`;
+  // RSV1 without a negotiated extension fails the connection (§5.2); what came before it is echoed.
+  if (testCase.frames.compressed && !deflateAgreed) return lastClose === 1002 ? undefined : `close ${String(lastClose)} instead of 1002 for RSV1 without permessage-deflate`;
+  if (echoes !== messages) return `${echoes} echoes for ${messages} messages; received after the 101: ${bytes.subarray(headEnd + 4).toString('hex')}`;
   if (lastClose !== closeCode) return `close ${String(lastClose)} instead of ${closeCode}`;
   return undefined;
 }

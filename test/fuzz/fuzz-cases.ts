@@ -98,19 +98,21 @@ const binaryPayload = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.fr
 interface ValidUnit {
   frames: Buffer[];
   messages: number;
+  /** Sent with RSV1: valid only once permessage-deflate was negotiated. */
+  compressed: boolean;
 }
 
-const message = (frames: Buffer[]): ValidUnit => ({ frames, messages: 1 });
-const control = (frames: Buffer[]): ValidUnit => ({ frames, messages: 0 });
+const message = (frames: Buffer[], compressed = false): ValidUnit => ({ frames, messages: 1, compressed });
+const control = (frames: Buffer[]): ValidUnit => ({ frames, messages: 0, compressed: false });
 
 /** A message or control frame; compressed ones are sent with RSV1 (the server negotiates deflate). */
 const validUnit: fc.Arbitrary<ValidUnit> = fc.oneof(
   textPayload.map((payload) => message([clientFrame(0x1, payload)])),
   binaryPayload.map((payload) => message([clientFrame(0x2, payload)])),
   fc.tuple(textPayload, textPayload).map(([first, second]) => message([clientFrame(0x1, first, false), clientFrame(0x9, Buffer.from('mid')), clientFrame(0x0, second)])),
-  binaryPayload.map((payload) => message([clientFrame(0x2, compressed(payload), true, true)])),
+  binaryPayload.map((payload) => message([clientFrame(0x2, compressed(payload), true, true)], true)),
   // Over the server's 1,024-byte threshold: its echo is compressed asynchronously.
-  fc.integer({ min: 1100, max: 3000 }).map((length) => message([clientFrame(0x1, compressed(Buffer.alloc(length, 0x61)), true, true)])),
+  fc.integer({ min: 1100, max: 3000 }).map((length) => message([clientFrame(0x1, compressed(Buffer.alloc(length, 0x61)), true, true)], true)),
   fc.uint8Array({ maxLength: 125 }).map((payload) => control([clientFrame(0x9, Buffer.from(payload))])),
   fc.uint8Array({ maxLength: 125 }).map((payload) => control([clientFrame(0xa, Buffer.from(payload))])),
 );
@@ -121,6 +123,8 @@ export interface ValidFrames {
   messages: number;
   /** The close code the stream ends with, if it sends a close frame. */
   closeCode: number | undefined;
+  /** Some message is compressed (RSV1): without permessage-deflate negotiated that is a 1002. */
+  compressed: boolean;
 }
 
 /** A valid stream of frames, optionally ending with a close frame. */
@@ -133,7 +137,12 @@ export const validFrames: fc.Arbitrary<ValidFrames> = fc
       payload.writeUInt16BE(closeCode);
       frames.push(clientFrame(0x8, payload));
     }
-    return { bytes: Buffer.concat(frames), messages: units.reduce((sum, unit) => sum + unit.messages, 0), closeCode };
+    return {
+      bytes: Buffer.concat(frames),
+      messages: units.reduce((sum, unit) => sum + unit.messages, 0),
+      closeCode,
+      compressed: units.some((unit) => unit.compressed),
+    };
   });
 
 export const mutation = fc.oneof(

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from '../../src/index.js';
-import { activeResources, closePayload, connectionCount, expectCleanAfter, frame, RawPeer, startEchoServer, waitFor } from './helpers.js';
+import { activeResources, closePayload, connectionCount, expectCleanAfter, frame, RawPeer, startEchoServer, upgradeRequest, waitFor } from './helpers.js';
 
 const TEXT = 0x1;
 const BINARY = 0x2;
@@ -254,4 +254,56 @@ describe('RFC 6455 §5.5.1 and §7.1.7: the close frame follows data still being
     expect(await peer.readCloseCode()).toBe(1002);
     await expectCleanAfter(server, baseline, [peer]);
   });
+});
+
+describe('RFC 7692 §7.2.3.6: an empty compressed message is still a message', () => {
+  it('echoes an empty message sent compressed (payload 0x00), then the close', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ perMessageDeflate: true });
+    const peer = await RawPeer.open(server.port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+    // deflate of nothing, sync-flushed, without 00 00 FF FF: the single byte 0x00 (§7.2.3.6).
+    peer.write(Buffer.concat([frame(BINARY, compressForWire(Buffer.alloc(0)), { rsv: 4 }), frame(CLOSE, closePayload(1000))]));
+    const echo = await peer.readFrame();
+    expect(echo.opcode).toBe(BINARY);
+    expect(echo.payload.length).toBe(0);
+    expect(await peer.readCloseCode()).toBe(1000);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+
+  it('echoes an empty compressed message when nothing follows it', async () => {
+    const baseline = activeResources();
+    const server = await startEchoServer({ perMessageDeflate: true });
+    const peer = await RawPeer.open(server.port, 'Sec-WebSocket-Extensions: permessage-deflate\r\n');
+    peer.write(frame(BINARY, compressForWire(Buffer.alloc(0)), { rsv: 4 }));
+    const echo = await peer.readFrame();
+    expect(echo.opcode).toBe(BINARY);
+    expect(echo.payload.length).toBe(0);
+    await expectCleanAfter(server, baseline, [peer]);
+  });
+});
+
+describe('RFC 6455 §4.2.1: frames in the same packet as the request are the first frames', () => {
+  for (const [name, payload] of [
+    ['an empty compressed message', Buffer.alloc(0)],
+    ['a short compressed message', Buffer.from('hello')],
+  ] as const) {
+    it(`echoes ${name} sent with the request head, then answers its close`, async () => {
+      const baseline = activeResources();
+      const server = await startEchoServer({ perMessageDeflate: true });
+      const peer = await RawPeer.connect(server.port);
+      peer.write(
+        Buffer.concat([
+          Buffer.from(upgradeRequest('Sec-WebSocket-Extensions: permessage-deflate\r\n')),
+          frame(BINARY, compressForWire(payload), { rsv: 4 }),
+          frame(CLOSE, closePayload(1000)),
+        ]),
+      );
+      expect((await peer.readHttpHead()).status).toBe(101);
+      const echo = await peer.readFrame();
+      expect(echo.opcode).toBe(BINARY);
+      expect(echo.payload.equals(payload)).toBe(true);
+      expect(await peer.readCloseCode()).toBe(1000);
+      await expectCleanAfter(server, baseline, [peer]);
+    });
+  }
 });
