@@ -557,6 +557,11 @@ function onError(this: BoundSocket): void {
   this.destroy();
 }
 
+/** Whether a WebSocket connection already owns this socket (a second handleUpgrade is a bug). */
+export function isBoundSocket(socket: Duplex): boolean {
+  return (socket as BoundSocket)[kConnection] !== undefined;
+}
+
 function bindSocket(socket: BoundSocket, connection: Connection): void {
   socket[kConnection] = connection;
   socket.on('data', onData);

@@ -31,6 +31,17 @@ function zlibWindowBits(negotiated: number): number {
 }
 
 const DEFAULT_THRESHOLD = 1024;
+
+/**
+ * Messages (compressed frames, when inflating) up to this size run synchronously on the stream's
+ * own zlib context instead of on the thread pool. Measured on a 1 KiB JSON echo (50 codec pairs,
+ * Node 20): 60 µs of CPU per round trip synchronously vs ~260 µs through the pool, most of it the
+ * thread hand-off. Larger messages keep the pool so one of them cannot stall the event loop.
+ */
+const SYNC_INPUT_LIMIT = 16 * 1024;
+
+/** Inflated bytes after which a synchronous step hands the rest of its frame to the pool. */
+const SYNC_OUTPUT_BUDGET = 256 * 1024;
 const DEFAULT_CONCURRENCY_LIMIT = 10;
 
 // Listeners are shared module functions that find their codec through a symbol-keyed field,
@@ -41,6 +52,9 @@ const kDeflateError = Symbol('deflate error');
 const kInflateData = Symbol('inflate data');
 const kInflateError = Symbol('inflate error');
 const kInflateEnd = Symbol('inflate end');
+const kInflateSyncData = Symbol('inflate sync data');
+const kStartCompress = Symbol('start compress');
+const kStartDecompress = Symbol('start decompress');
 
 type OwnedStream<S> = S & { [kOwner]: PerMessageDeflate | null };
 
@@ -60,6 +74,19 @@ function onInflateEnd(this: OwnedStream<InflateRaw>): void {
   this[kOwner]?.[kInflateEnd](this);
 }
 function ignoreError(): void {}
+function startCompressSync(codec: PerMessageDeflate): void {
+  codec[kStartCompress]();
+}
+function startDecompressSync(codec: PerMessageDeflate): void {
+  codec[kStartDecompress]();
+}
+function takeDeflatedSync(codec: PerMessageDeflate, chunk: Buffer): boolean {
+  codec[kDeflateData](chunk);
+  return true;
+}
+function takeInflatedSync(codec: PerMessageDeflate, chunk: Buffer): boolean {
+  return codec[kInflateSyncData](chunk);
+}
 
 interface CompressJob {
   data: Buffer;
@@ -142,6 +169,8 @@ export class PerMessageDeflate {
    * ignores all further input, so the next message needs a fresh context.
    */
   private inflateEnded = false;
+  /** Bytes the running synchronous inflate step has produced, against SYNC_OUTPUT_BUDGET. */
+  private syncInflatedLength = 0;
   /** Once inflating failed the shared context is lost, so every later message fails too. */
   private decompressFailure: DeflateError | null = null;
 
@@ -233,24 +262,49 @@ export class PerMessageDeflate {
 
   // ---- compression ------------------------------------------------------------------------
 
+  /** @internal Runs a synchronous job, on the tick after it was asked for. */
+  [kStartCompress](): void {
+    this.startCompress(null);
+  }
+
+  /** @internal Runs a synchronous job, on the tick after it was asked for. */
+  [kStartDecompress](): void {
+    this.startDecompress(null);
+  }
+
   private pumpCompress(): void {
     if (this.compressBusy || this.compressBacklog === null || this.compressBacklog.length === 0) return;
     this.compressBusy = true;
-    this.limiter.run((release) => this.startCompress(release));
+    if (this.compressBacklog[0]!.data.length <= SYNC_INPUT_LIMIT && canWriteSync(this.deflate ??= this.createDeflate())) {
+      process.nextTick(startCompressSync, this);
+    } else {
+      this.limiter.run((release) => this.startCompress(release));
+    }
   }
 
-  private startCompress(release: () => void): void {
+  private startCompress(release: (() => void) | null): void {
     const job = this.compressBacklog?.shift();
     if (this.isClosed || job === undefined) {
       this.compressBusy = false;
-      release();
+      release?.();
       return;
     }
     this.compressJob = job;
     this.compressRelease = release;
     const stream = (this.deflate ??= this.createDeflate());
+    if (release === null) {
+      this.compressSync(stream, job);
+      return;
+    }
     stream.write(job.data);
     stream.flush(constants.Z_SYNC_FLUSH, () => this.finishCompress(stream, job));
+  }
+
+  /** A small message, compressed on this thread: no thread-pool round trip, no stream machinery. */
+  private compressSync(stream: OwnedStream<DeflateRaw>, job: CompressJob): void {
+    writeSyncFlush(stream, job.data, 0, this, takeDeflatedSync);
+    if (stream.destroyed) this[kDeflateError](stream, stream.errored ?? new Error('zlib deflate failed'));
+    else this.finishCompress(stream, job);
   }
 
   private createDeflate(): OwnedStream<DeflateRaw> {
@@ -317,23 +371,75 @@ export class PerMessageDeflate {
   private pumpDecompress(): void {
     if (this.decompressBusy || this.decompressBacklog === null || this.decompressBacklog.length === 0) return;
     this.decompressBusy = true;
-    this.limiter.run((release) => this.startDecompress(release));
+    if (this.inflateEnded) this.discardInflate();
+    if (this.decompressBacklog[0]!.data.length <= SYNC_INPUT_LIMIT && canWriteSync(this.inflate ??= this.createInflate())) {
+      process.nextTick(startDecompressSync, this);
+    } else {
+      this.limiter.run((release) => this.startDecompress(release));
+    }
   }
 
-  private startDecompress(release: () => void): void {
+  private startDecompress(release: (() => void) | null): void {
     const job = this.decompressBacklog?.shift();
     if (this.isClosed || job === undefined) {
       this.decompressBusy = false;
-      release();
+      release?.();
       return;
     }
     this.decompressJob = job;
     this.decompressRelease = release;
     if (this.inflateEnded) this.discardInflate();
     const stream = (this.inflate ??= this.createInflate());
+    if (release === null) {
+      this.decompressSync(stream, job);
+      return;
+    }
     stream.write(job.data);
     if (job.fin) stream.write(TRAILER);
     stream.flush(() => this.finishDecompress(stream, job));
+  }
+
+  /**
+   * A small frame, inflated on this thread. A deflate bomb fits in a small frame, so after
+   * SYNC_OUTPUT_BUDGET inflated bytes the rest of the frame goes to the thread pool, keeping the
+   * event loop responsive; maxMessageSize still stops it either way.
+   */
+  private decompressSync(stream: OwnedStream<InflateRaw>, job: DecompressJob): void {
+    const input = job.fin ? Buffer.concat([job.data, TRAILER]) : job.data;
+    this.syncInflatedLength = 0;
+    const reached = writeSyncFlush(stream, input, 0, this, takeInflatedSync);
+    if (job !== this.decompressJob || stream !== this.inflate) return; // failed, aborted or closed in onChunk
+    if (stream.destroyed) {
+      this.failDecompress(corruptData(stream.errored ?? new Error('zlib inflate failed')));
+      return;
+    }
+    if (this.syncInflatedLength >= SYNC_OUTPUT_BUDGET) {
+      // zlib may hold more output even when all input is in: the flush below drains it.
+      const rest = input.subarray(reached);
+      this.limiter.run((release) => this.continueDecompress(release, stream, job, rest));
+      return;
+    }
+    // Input left over although zlib had room to write: the peer's DEFLATE stream ended (BFINAL).
+    if (reached < input.length) this.inflateEnded = true;
+    this.finishDecompress(stream, job);
+  }
+
+  private continueDecompress(release: () => void, stream: OwnedStream<InflateRaw>, job: DecompressJob, rest: Buffer): void {
+    if (job !== this.decompressJob || stream !== this.inflate) {
+      release(); // closed meanwhile
+      return;
+    }
+    this.decompressRelease = release;
+    if (rest.length > 0) stream.write(rest);
+    stream.flush(() => this.finishDecompress(stream, job));
+  }
+
+  /** @internal Returns whether the synchronous inflate should go on. */
+  [kInflateSyncData](chunk: Buffer): boolean {
+    const job = this.decompressJob;
+    this[kInflateData](chunk);
+    this.syncInflatedLength += chunk.length;
+    return job === this.decompressJob && this.syncInflatedLength < SYNC_OUTPUT_BUDGET;
   }
 
   private createInflate(): OwnedStream<InflateRaw> {
@@ -415,6 +521,64 @@ export class PerMessageDeflate {
     this.inflateEnded = false;
     stream.removeListener('end', onInflateEnd);
     detach(stream, onInflateData, onInflateError);
+  }
+}
+
+// ---- synchronous zlib on a stream's own context ----------------------------------------------
+
+/** The parts of a Node zlib stream that its own `*Sync` helpers use; not public API, so probed. */
+interface ZlibHandle {
+  writeSync(flush: number, input: Buffer, inOffset: number, inLength: number, output: Buffer, outOffset: number, outLength: number): void;
+}
+interface SyncWritable {
+  _handle?: ZlibHandle | null;
+  /** [output bytes left, input bytes left] after the last write. */
+  _writeState?: Uint32Array;
+}
+
+/** Whether this Node's zlib streams expose the handle; decided on the first stream, once. */
+let syncWriteSupported: boolean | undefined;
+
+function canWriteSync(stream: DeflateRaw | InflateRaw): boolean {
+  if (syncWriteSupported === undefined) {
+    const { _handle: handle, _writeState: state } = stream as unknown as SyncWritable;
+    syncWriteSupported = typeof handle?.writeSync === 'function' && state instanceof Uint32Array && state.length >= 2;
+  }
+  return syncWriteSupported;
+}
+
+/** Output space for synchronous writes; one is enough because nothing else runs meanwhile. */
+let scratch: Buffer | null = null;
+const SCRATCH_SIZE = 64 * 1024;
+
+/**
+ * Feed input[offset..] through the stream's zlib context with Z_SYNC_FLUSH on this thread, the
+ * context kept for the next message (context takeover). Each piece of output is copied into a
+ * buffer of its own (pooled when small) and handed to `take`, which returns false to stop.
+ * Returns the input offset reached: less than input.length when `take` stopped, or when an
+ * inflater met the end of the peer's DEFLATE stream. A zlib error destroys the stream, with the
+ * error in `stream.errored`.
+ */
+function writeSyncFlush(
+  stream: DeflateRaw | InflateRaw,
+  input: Buffer,
+  offset: number,
+  owner: PerMessageDeflate,
+  take: (owner: PerMessageDeflate, chunk: Buffer) => boolean,
+): number {
+  const { _handle: handle, _writeState: state } = stream as unknown as Required<SyncWritable>;
+  const output = (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
+  let inputLeft = input.length - offset;
+  for (;;) {
+    handle!.writeSync(constants.Z_SYNC_FLUSH, input, offset, inputLeft, output, 0, SCRATCH_SIZE);
+    if (stream.destroyed) return offset;
+    const outputLeft = state[0]!;
+    offset += inputLeft - state[1]!;
+    inputLeft = state[1]!;
+    const produced = SCRATCH_SIZE - outputLeft;
+    if (produced > 0 && !take(owner, Buffer.from(output.subarray(0, produced)))) return offset;
+    // Room left in the output means zlib is done with this flush (or its stream has ended).
+    if (outputLeft !== 0) return offset;
   }
 }
 

@@ -18,6 +18,7 @@ import { TopicRegistry } from './topics.js';
 import type { LocalDelivery, ScaleOutAdapter } from './adapters/adapter.js';
 import type { SendableData } from './send-data.js';
 import { WebSocket } from './websocket.js';
+import { isBoundSocket } from './connection.js';
 
 export interface VerifyClientInfo {
   origin: string | undefined;
@@ -83,7 +84,6 @@ export interface UpgradeRequest {
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
-const kHandled = Symbol('ws6455.upgraded');
 
 const enum ServerState {
   Running,
@@ -101,7 +101,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
   private readonly clientSet: Set<WebSocket>;
   private readonly server: net.Server | null;
   private readonly ownsServer: boolean;
-  private readonly pendingSockets = new Set<Duplex>();
+  /** Standalone mode: sockets whose handshake is not complete, so that close() can drop them. */
+  private readonly pendingSockets = new Map<Duplex, PendingHandshake>();
   private readonly heartbeat: Heartbeat | null;
   private readonly topics = new TopicRegistry<WebSocket>();
   private readonly deflateOptions: PerMessageDeflateOptions | null;
@@ -190,9 +191,13 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       return;
     }
     const pending = new PendingHandshake(this, socket);
-    this.pendingSockets.add(socket);
-    socket.once('close', () => this.pendingSockets.delete(socket));
+    this.pendingSockets.set(socket, pending);
     pending.start();
+  }
+
+  /** @internal */
+  forgetPending(socket: Duplex): void {
+    this.pendingSockets.delete(socket);
   }
 
   /** @internal Called by PendingHandshake once a complete request head arrived. */
@@ -316,8 +321,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     head: Buffer,
     callback: (ws: WebSocket, req: UpgradeRequest) => void,
   ): void {
-    const marked = socket as Duplex & { [kHandled]?: boolean };
-    if (marked[kHandled]) {
+    if (isBoundSocket(socket)) {
       throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
     }
     if (!socket.readable || !socket.writable) {
@@ -328,9 +332,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       abortHandshake(socket, 503);
       return;
     }
-    marked[kHandled] = true;
-    this.pendingSockets.delete(socket);
-    socket.removeListener('timeout', onHandshakeTimeout);
+    this.pendingSockets.get(socket)?.detach();
     const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`];
     if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
     if (negotiated.response) lines.push(`Sec-WebSocket-Extensions: ${negotiated.response}`);
@@ -427,7 +429,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     if (this.state === ServerState.Closing) return;
     this.state = ServerState.Closing;
     this.heartbeat?.stop();
-    for (const socket of this.pendingSockets) socket.destroy();
+    for (const socket of [...this.pendingSockets.keys()]) socket.destroy();
     this.pendingSockets.clear();
     if (this.ownsServer) this.server?.close();
     this.removeServerListeners?.();
@@ -470,13 +472,23 @@ class PendingHandshake {
     // It stays armed until the upgrade completes, so an async verifyClient cannot hold a socket.
     socket.setTimeout(this.server.options.handshakeTimeout);
     socket.on('timeout', onHandshakeTimeout);
-    (socket as PendingSocket)[kPending] = this;
-    socket.on('data', onPendingData);
+    socket.on('data', this.onData);
     socket.on('error', onHandshakeSocketError);
+    socket.on('close', this.onClose);
   }
 
-  /** @internal */
-  onData(chunk: Buffer): void {
+  /** The upgrade completed: the socket is no longer pending (and keeps none of our listeners). */
+  detach(): void {
+    this.socket.removeListener('timeout', onHandshakeTimeout);
+    this.socket.removeListener('close', this.onClose);
+    this.server.forgetPending(this.socket);
+  }
+
+  private readonly onClose = (): void => this.server.forgetPending(this.socket);
+
+  // A closure per pending handshake: short-lived, and cheaper than a symbol property on the
+  // socket (adding properties to net.Socket objects slows every later access to them).
+  private readonly onData = (chunk: Buffer): void => {
     const result = this.parser.push(chunk);
     const socket = this.socket;
     if (result.kind === 'incomplete') {
@@ -484,23 +496,14 @@ class PendingHandshake {
       socket.setTimeout(Math.max(1, this.deadline - Date.now()));
       return;
     }
-    socket.removeListener('data', onPendingData);
-    (socket as PendingSocket)[kPending] = undefined;
+    socket.removeListener('data', this.onData);
     socket.pause();
     if (result.kind === 'error') {
       abortHandshake(socket, result.status, result.message);
       return;
     }
     this.server.onRawRequest(socket, result.head, result.rest);
-  }
-}
-
-const kPending = Symbol('ws6455.pendingHandshake');
-type PendingSocket = net.Socket & { [kPending]?: PendingHandshake };
-
-// Shared listener: pending handshakes cost no closure each.
-function onPendingData(this: PendingSocket, chunk: Buffer): void {
-  this[kPending]?.onData(chunk);
+  };
 }
 
 function onHandshakeTimeout(this: net.Socket): void {

@@ -260,10 +260,15 @@ export class HttpHeadParser {
   private addHeader(name: string, value: string): void {
     this.rawHeaders.push(name, value);
     const key = name.toLowerCase();
-    const joined = Object.hasOwn(this.headers, key) ? `${this.headers[key]}, ${value}` : value;
-    // defineProperty, so that a header named __proto__ is stored as data and cannot reach the
-    // prototype of the headers object.
-    Object.defineProperty(this.headers, key, { value: joined, enumerable: true, writable: true, configurable: true });
+    const headers = this.headers;
+    const joined = Object.hasOwn(headers, key) ? `${headers[key]}, ${value}` : value;
+    // A header named __proto__ goes through defineProperty, so that it is stored as data and
+    // cannot reach the prototype of the headers object; every other name is a plain (fast) store.
+    if (key === '__proto__') {
+      Object.defineProperty(headers, key, { value: joined, enumerable: true, writable: true, configurable: true });
+    } else {
+      headers[key] = joined;
+    }
   }
 
   private tooLarge(): HeadParseError {

@@ -43,7 +43,7 @@ export async function startServer(options: Omit<ServerOptions, 'port'> = {}): Pr
 /** Close a WebSocketServer after the test, terminating its clients first so close is prompt. */
 export function trackServer(wss: WebSocketServer): void {
   onCleanup(async () => {
-    for (const client of wss.clients) client.terminate();
+    for (const client of wss.clients ?? []) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
 }
