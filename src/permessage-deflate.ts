@@ -302,7 +302,11 @@ export class PerMessageDeflate {
 
   /** A small message, compressed on this thread: no thread-pool round trip, no stream machinery. */
   private compressSync(stream: OwnedStream<DeflateRaw>, job: CompressJob): void {
-    writeSyncFlush(stream, job.data, 0, this, takeDeflatedSync);
+    // zlib emits nothing for a flush with no new input since the last flush; the stream API
+    // writes the input with Z_NO_FLUSH first, which makes the flush emit its empty stored block
+    // (an empty message is then 00, §7.2.3.6). Do the same.
+    if (job.data.length === 0) writeSyncFlush(stream, job.data, 0, this, takeDeflatedSync, constants.Z_NO_FLUSH);
+    if (!stream.destroyed) writeSyncFlush(stream, job.data, 0, this, takeDeflatedSync);
     if (stream.destroyed) this[kDeflateError](stream, stream.errored ?? new Error('zlib deflate failed'));
     else this.finishCompress(stream, job);
   }
@@ -552,7 +556,7 @@ let scratch: Buffer | null = null;
 const SCRATCH_SIZE = 64 * 1024;
 
 /**
- * Feed input[offset..] through the stream's zlib context with Z_SYNC_FLUSH on this thread, the
+ * Feed input[offset..] through the stream's zlib context with `flush` (Z_SYNC_FLUSH) on this thread, the
  * context kept for the next message (context takeover). Each piece of output is copied into a
  * buffer of its own (pooled when small) and handed to `take`, which returns false to stop.
  * Returns the input offset reached: less than input.length when `take` stopped, or when an
@@ -565,12 +569,13 @@ function writeSyncFlush(
   offset: number,
   owner: PerMessageDeflate,
   take: (owner: PerMessageDeflate, chunk: Buffer) => boolean,
+  flush: number = constants.Z_SYNC_FLUSH,
 ): number {
   const { _handle: handle, _writeState: state } = stream as unknown as Required<SyncWritable>;
   const output = (scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE));
   let inputLeft = input.length - offset;
   for (;;) {
-    handle!.writeSync(constants.Z_SYNC_FLUSH, input, offset, inputLeft, output, 0, SCRATCH_SIZE);
+    handle!.writeSync(flush, input, offset, inputLeft, output, 0, SCRATCH_SIZE);
     if (stream.destroyed) return offset;
     const outputLeft = state[0]!;
     offset += inputLeft - state[1]!;
