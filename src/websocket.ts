@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import { connectClient, type ClientHandshake } from './client.js';
-import { Connection, ReadyState, notOpenError, type ConnectionHandler, type SendCallback } from './connection.js';
+import { Connection, ReadyState, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './connection.js';
 import type { WebSocketError } from './errors.js';
 import {
   addBrowserListener,
@@ -59,13 +59,7 @@ export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionO
 }
 
 /** Per-connection settings the server (or the client handshake) decided. @internal */
-export interface SocketSettings {
-  role: 'server' | 'client';
-  maxPayload: number;
-  skipUTF8Validation: boolean;
-  autoPong: boolean;
-  deflate: PerMessageDeflate | null;
-  closeTimeout: number;
+export interface SocketSettings extends ConnectionOptions {
   maxBufferedAmount: number;
   protocol: string;
   extensions: string;

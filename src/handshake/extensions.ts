@@ -8,6 +8,8 @@
 //
 // A quoted-string value, once unescaped, must itself be a token (§9.1).
 
+import { isToken, isTokenChar } from './tokens.js';
+
 /** Parameters of one offer: a bare parameter (`client_max_window_bits`) is `true`; a quoted value is unquoted. */
 export type ExtensionParams = Record<string, string | true>;
 
@@ -30,30 +32,9 @@ const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
 
-/** tchar of RFC 9110 §5.6.2: ALPHA, DIGIT and !#$%&'*+-.^_`|~ */
-const IS_TOKEN_CHAR = buildTokenTable();
-
-function buildTokenTable(): Uint8Array {
-  const table = new Uint8Array(128);
-  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
-  for (const c of "!#$%&'*+-.^_`|~") table[c.charCodeAt(0)] = 1;
-  return table;
-}
-
-function isTokenChar(code: number): boolean {
-  return code < 128 && IS_TOKEN_CHAR[code] === 1;
-}
-
-/** Whether `text` is a non-empty token (RFC 9110 §5.6.2). */
-export function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    if (!isTokenChar(text.charCodeAt(i))) return false;
-  }
-  return true;
-}
+// Token characters are those of tokens.ts (RFC 9110 §5.6.2 tchar, one lookup table for the
+// whole handshake); isToken is re-exported for the extension grammar's users.
+export { isToken };
 
 /** Thrown inside the parser only; `parseExtensions` turns it into `null`. */
 class MalformedHeader extends Error {}
