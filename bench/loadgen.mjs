@@ -10,7 +10,9 @@
 //   broadcast  `clients` receivers plus one publisher on /publish; the publisher keeps `window`
 //              messages in flight, a message being done once every receiver has it.
 //   connect    open `connections` sockets (`concurrency` handshakes at a time) and hold them idle
-//              until the runner has measured the server's memory.
+//              until the runner has measured the server's memory. With `deflate` they offer
+//              permessage-deflate as browsers do; with `exchangeSize` each then sends one
+//              compressed JSON message of that size and waits for the echo before holding idle.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OPCODE_BINARY, OPCODE_TEXT, buildMaskedFrame, compressMessage, repeatFrame } from './lib/client-frames.mjs';
 import { endWindow, failAndExit, measureWindow, report } from './lib/measure-window.mjs';
@@ -21,6 +23,8 @@ import { ServerFrameCounter } from './lib/server-frame-counter.mjs';
 
 /** Offered for the compressed scenarios; each frame is compressed on its own (RFC 7692 §7.1.1.1). */
 const DEFLATE_OFFER = 'permessage-deflate; client_no_context_takeover';
+/** What Chrome and Firefox offer: context takeover both ways, any client window the server picks. */
+const BROWSER_DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 /** Broadcast ring of per-message delivery counts; must exceed any window used. */
 const BROADCAST_RING = 1024;
 
@@ -98,15 +102,55 @@ async function runBroadcast({ port, clients, size, window, warmupMs, durationMs 
   await endWindow(result);
 }
 
-async function runConnect({ port, protocol, connections, concurrency }) {
+async function runConnect({ port, protocol, connections, concurrency, deflate = false, exchangeSize = 0 }) {
   const cpuBefore = serverCpuMicros();
   const startedAt = process.hrtime.bigint();
   report({ type: 'mark', name: 'start' });
-  const opened = await openAll(connections, concurrency, () => open(port, protocol));
+  const extensions = deflate ? BROWSER_DEFLATE_OFFER : undefined;
+  const opened = await openAll(connections, concurrency, () => open(port, protocol, { extensions }));
   const elapsedMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
   const serverCpu = serverCpuMicros() - cpuBefore;
-  for (const connection of opened) countMessages(connection, () => {});
+  if (deflate && !opened.every((c) => c.extensions.includes('permessage-deflate'))) {
+    throw new Error('server did not accept permessage-deflate');
+  }
+  if (exchangeSize > 0) await exchangeOneMessage(opened, exchangeSize);
+  else for (const connection of opened) countMessages(connection, () => {});
   await endWindow({ elapsedMs, handshakes: opened.length, serverCpuMicros: serverCpu });
+}
+
+/**
+ * Every connection sends one compressed JSON text message and waits for its echo, so the server
+ * has inflated and deflated once on each connection (its zlib contexts now exist).
+ */
+async function exchangeOneMessage(opened, size) {
+  const payload = jsonLikePayload(size);
+  const frames = new Map();
+  const frameFor = (extensions) => {
+    const windowBits = negotiatedClientWindowBits(extensions);
+    if (!frames.has(windowBits)) {
+      const body = compressMessage(payload, windowBits);
+      frames.set(windowBits, buildMaskedFrame(body, { opcode: OPCODE_TEXT, compressed: true }));
+    }
+    return frames.get(windowBits);
+  };
+  await Promise.all(
+    opened.map(
+      (connection) =>
+        new Promise((resolve) => {
+          let echoed = false;
+          countMessages(connection, () => {
+            if (!echoed) resolve((echoed = true));
+          });
+          connection.socket.write(frameFor(connection.extensions));
+        }),
+    ),
+  );
+}
+
+/** The client_max_window_bits the server chose (RFC 7692 §7.1.2.2); 15 when it chose none. */
+function negotiatedClientWindowBits(extensions) {
+  const match = /client_max_window_bits\s*=\s*"?(\d+)/.exec(extensions);
+  return match ? Number(match[1]) : 15;
 }
 
 async function open(port, protocol, options) {

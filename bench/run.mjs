@@ -131,11 +131,11 @@ async function runScenario(scenario) {
 /**
  * Servers are shared by every scenario that needs the same implementation and options (a GC
  * runs before every measurement), which saves seconds of start-up per scenario on a busy machine.
- * Idle connections need a fresh process per run instead; client throughput uses the reference.
+ * Memory scenarios need a fresh process per run instead; client throughput uses the reference.
  */
 async function serversFor(scenario, names, errors) {
   const servers = {};
-  if (scenario.kind === 'idle') return servers;
+  if (scenario.kind === 'idle' || scenario.kind === 'deflate-memory') return servers;
   const needed = scenario.kind === 'client' ? [REFERENCE] : names;
   const options = scenario.serverOptions ?? {};
   await Promise.all(
@@ -179,6 +179,7 @@ function measureOnce(scenario, name, servers) {
     case 'client':
       return measureClient(servers[REFERENCE], implementation, scenario, timing);
     case 'idle':
+    case 'deflate-memory':
       return measureIdle(implementation, scenario);
     default:
       throw new Error(`unknown scenario kind ${scenario.kind}`);

@@ -23,6 +23,7 @@ const METRICS = {
   serverCpuPerHandshake: { label: 'server CPU µs/handshake', better: 'lower', kind: 'cost' },
   rssPerConnection: { label: 'RSS B/conn', better: 'lower', kind: 'cost' },
   heapPerConnection: { label: 'heap B/conn', better: 'lower', kind: 'cost' },
+  // Off the chart: zero for plain sockets; with deflate it is zlib's memory, already inside RSS.
   externalPerConnection: { label: 'external B/conn', better: 'lower' },
   clientCpuPerMessage: { label: 'client CPU µs/msg', better: 'lower', kind: 'cost' },
 };
@@ -88,6 +89,25 @@ function idle(connections) {
   };
 }
 
+/**
+ * Server memory per connection with permessage-deflate on. The load generator makes the offer
+ * Chrome and Firefox send ('permessage-deflate; client_max_window_bits'), so both directions keep
+ * their context (RFC 7692 §7.1.1); with `exchange`, every connection then sends one compressed
+ * 1 KiB JSON message and waits for the compressed echo, so each side has an inflate and a deflate
+ * context. Without it the connections stay idle right after the handshake.
+ */
+function deflateMemory(connections, exchange) {
+  return {
+    id: `deflate-memory-x${connections}${exchange ? '' : '-idle'}`,
+    title: `${connections} conns with deflate, ${exchange ? 'one 1 KiB message each way' : 'idle'}`,
+    kind: 'deflate-memory',
+    implementations: WS_SERVERS,
+    serverOptions: { perMessageDeflate: true },
+    load: { connections, concurrency: 64, deflate: true, exchangeSize: exchange ? KiB : 0 },
+    metrics: ['rssPerConnection', 'heapPerConnection', 'externalPerConnection'],
+  };
+}
+
 function clientThroughput(size, connections) {
   return {
     id: `client-${sizeLabel(size).replace(' ', '')}-x${connections}`,
@@ -117,5 +137,7 @@ export const FULL = {
     idle(10_000),
     ...[16, 64 * KiB].flatMap((size) => [clientThroughput(size, 1), clientThroughput(size, 50)]),
     ...[KiB, 64 * KiB].flatMap((size) => [compressedEcho(size, 1), compressedEcho(size, 50)]),
+    deflateMemory(1000, true),
+    deflateMemory(1000, false),
   ],
 };

@@ -14,10 +14,12 @@ const MASK_BIT = 0x80;
  * permessage-deflate (RFC 7692 §7.2.1): compress with raw DEFLATE, flush, and drop the final
  * 0x00 0x00 0xff 0xff of the empty stored block, which the receiver appends back.
  * The load generator offers client_no_context_takeover, so every message is compressed on its
- * own and one pre-built frame can be sent again and again.
+ * own and one pre-built frame can be sent again and again. `windowBits` is the negotiated
+ * client_max_window_bits (the first message of a context-takeover stream is compressed alike).
  */
-export function compressMessage(payload) {
-  const flushed = deflateRawSync(payload, { finishFlush: 2 /* Z_SYNC_FLUSH */ });
+export function compressMessage(payload, windowBits = 15) {
+  // zlib has no raw window of 8 bits; 9 only emits distances a 256-byte window holds (2^9 - 262).
+  const flushed = deflateRawSync(payload, { windowBits: Math.max(9, windowBits), finishFlush: 2 /* Z_SYNC_FLUSH */ });
   return flushed.subarray(0, flushed.length - 4);
 }
 

@@ -51,11 +51,12 @@ export async function measureClient(server, implementation, scenario, timing) {
 }
 
 /**
- * Idle connections, on a fresh server so the memory delta is theirs alone: memory after GC
- * before and after opening them, handshake rate and server CPU per handshake while opening.
+ * Connections held open on a fresh server so the memory delta is theirs alone: memory after GC
+ * before and after opening them (and, for the deflate scenarios, after one message each way),
+ * handshake rate and server CPU per handshake while opening.
  */
 export async function measureIdle(implementation, scenario) {
-  const server = await startServer(implementation.server, {}, implementation.env);
+  const server = await startServer(implementation.server, scenario.serverOptions ?? {}, implementation.env);
   try {
     const before = await server.request('memory');
     const { result, atEnd: after } = await runLoad(
