@@ -31,7 +31,7 @@ const timing = { warmupMs: plan.warmupMs, durationMs: args.duration ?? plan.dura
 const repeats = args.repeats ?? plan.repeats;
 const available = availableImplementations(args.build);
 const scenarios = plan.scenarios.filter((scenario) => !args.only || scenario.id.includes(args.only)).map(fitToFileLimit);
-const progress = createProgress(scenarios.reduce((sum, s) => sum + runnable(s).length * repeats, 0));
+const progress = createProgress(scenarios.reduce((sum, s) => sum + runnable(s).length * repeatsOf(s), 0));
 
 const results = {
   date: new Date().toISOString(),
@@ -93,6 +93,11 @@ function availableImplementations(forceBuild) {
   return { names, notes };
 }
 
+/** --repeats wins; otherwise a scenario may run fewer repeats than the plan (quick idle runs once). */
+function repeatsOf(scenario) {
+  return args.repeats ?? scenario.repeats ?? repeats;
+}
+
 function runnable(scenario) {
   return scenario.implementations.filter((name) => available.names.has(name));
 }
@@ -114,9 +119,10 @@ async function runScenario(scenario) {
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   const errors = Object.fromEntries(names.map((name) => [name, []]));
   const servers = await serversFor(scenario, names, errors);
-  for (let repeat = 1; repeat <= repeats; repeat++) {
+  const total = repeatsOf(scenario);
+  for (let repeat = 1; repeat <= total; repeat++) {
     for (const name of names) {
-      progress.update(`${scenario.title} · ${IMPLEMENTATIONS[name].label} · run ${repeat}/${repeats}`);
+      progress.update(`${scenario.title} · ${IMPLEMENTATIONS[name].label} · run ${repeat}/${total}`);
       if (errors[name].length > 0 && !runs[name].length) continue;
       try {
         runs[name].push(await measureOnce(scenario, name, servers));

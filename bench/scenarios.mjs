@@ -43,12 +43,16 @@ function connectionsLabel(connections) {
   return connections === 1 ? '1 conn' : `${connections} conns`;
 }
 
-function echo(size, connections) {
+/** Quick mode leaves out ws without its addons: the ratios are all against ws + addons anyway. */
+const QUICK_SERVERS = ['ws6455', 'ws+addons', 'tcp'];
+const QUICK_WS_SERVERS = ['ws6455', 'ws+addons'];
+
+function echo(size, connections, implementations = ALL_SERVERS) {
   return {
     id: `echo-${sizeLabel(size).replace(' ', '')}-x${connections}`,
     title: `echo ${sizeLabel(size)}, ${connectionsLabel(connections)}`,
     kind: 'echo',
-    implementations: ALL_SERVERS,
+    implementations,
     load: { size, connections, window: echoWindow(size) },
     metrics: ['messagesPerSec', 'mibPerSec', 'serverCpuPerMessage'],
   };
@@ -66,23 +70,25 @@ function compressedEcho(size, connections) {
   };
 }
 
-function broadcast(clients) {
+function broadcast(clients, implementations = WS_SERVERS) {
   return {
     id: `broadcast-x${clients}`,
     title: `broadcast 128 B to ${clients} clients`,
     kind: 'broadcast',
-    implementations: WS_SERVERS,
+    implementations,
     load: { clients, size: 128, window: 8 },
     metrics: ['deliveriesPerSec', 'serverCpuPerDelivery'],
   };
 }
 
-function idle(connections) {
+/** `repeats`, when given, replaces the plan's: memory per connection hardly moves between runs. */
+function idle(connections, { implementations = ALL_SERVERS, repeats } = {}) {
   return {
+    repeats,
     id: `idle-x${connections}`,
     title: `${connections} idle connections`,
     kind: 'idle',
-    implementations: ALL_SERVERS,
+    implementations,
     load: { connections, concurrency: 64 },
     // The runs also keep externalPerConnection (Buffers held per socket); it is zero for all four today.
     metrics: ['handshakesPerSec', 'serverCpuPerHandshake', 'rssPerConnection', 'heapPerConnection'],
@@ -119,12 +125,20 @@ function clientThroughput(size, connections) {
   };
 }
 
+/**
+ * Must finish within a minute on a busy 2-core machine: three implementations, short windows, one
+ * pass over the idle connections. Per run, spawning the load process and connecting add ~0.35 s.
+ */
 export const QUICK = {
   repeats: 2,
-  warmupMs: 250,
-  // Long enough for hundreds of 64 KiB messages; CPU time is read with nanosecond resolution.
-  durationMs: 800,
-  scenarios: [echo(16, 1), echo(16, 50), echo(64 * KiB, 1), echo(64 * KiB, 50), broadcast(1000), idle(2000)],
+  warmupMs: 200,
+  // Still hundreds of 64 KiB messages per window; CPU time is read with nanosecond resolution.
+  durationMs: 600,
+  scenarios: [
+    ...[16, 64 * KiB].flatMap((size) => [echo(size, 1, QUICK_SERVERS), echo(size, 50, QUICK_SERVERS)]),
+    broadcast(1000, QUICK_WS_SERVERS),
+    idle(2000, { implementations: QUICK_SERVERS, repeats: 1 }),
+  ],
 };
 
 export const FULL = {
