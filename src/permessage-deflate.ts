@@ -35,18 +35,19 @@ const DEFAULT_THRESHOLD = 1024;
 /**
  * Messages (compressed frames, when inflating) up to this size run synchronously on the stream's
  * own zlib context instead of on the thread pool. Measured on a 1 KiB JSON echo (50 codec pairs,
- * Node 20): 60 µs of CPU per round trip synchronously vs ~260 µs through the pool, most of it the
- * thread hand-off. Larger messages keep the pool so one of them cannot stall the event loop.
+ * Node 20, 2 busy cores): 27-56 µs of CPU per round trip synchronously vs 210-220 µs through the
+ * pool (ws: 185-220), most of it the thread hand-off. Larger messages keep the pool so that one
+ * of them cannot stall the event loop.
  */
 const SYNC_INPUT_LIMIT = 16 * 1024;
 
 /*
  * FIRST_USE_ON_POOL: Node allocates a zlib context on its first write, in the thread that runs
  * it. Measured with 1,000 kept deflate contexts (Node 20, glibc): first write on the pool, 13 KiB
- * of RSS each; first write on the main thread, 222 KiB each (the whole ~256 KiB context becomes
- * resident there, while the pool threads' fresh arenas only make resident the pages zlib
- * touches). So a context kept across messages (context takeover) does its first message on the
- * pool, and every later one synchronously. A context dropped after each message is freed at once
+ * of RSS each; first write on the main thread, 222 KiB each: there the whole ~256 KiB context
+ * becomes resident, while memory from the pool threads' own malloc arenas stays unbacked until
+ * zlib touches it. So a context kept across messages (context takeover) does its first message
+ * on the pool, and every later one synchronously. A context dropped after each message is freed at once
  * and gains nothing from that, so it is synchronous from the start.
  */
 
@@ -570,9 +571,10 @@ let scratch: Buffer | null = null;
 const SCRATCH_SIZE = 64 * 1024;
 
 /**
- * Feed input[offset..] through the stream's zlib context with `flush` (Z_SYNC_FLUSH) on this thread, the
- * context kept for the next message (context takeover). Each piece of output is copied into a
- * buffer of its own (pooled when small) and handed to `take`, which returns false to stop.
+ * Feed input[offset..] through the stream's zlib context with `flush` (default Z_SYNC_FLUSH) on
+ * this thread, the context kept for the next message (context takeover). Each piece of output is
+ * copied into a buffer of its own (pooled when small) and handed to `take`, which returns false
+ * to stop.
  * Returns the input offset reached: less than input.length when `take` stopped, or when an
  * inflater met the end of the peer's DEFLATE stream. A zlib error destroys the stream, with the
  * error in `stream.errored`.
