@@ -93,13 +93,6 @@ function instantiateWasmMask(): WasmMask | null {
 
 const wasmMask = instantiateWasmMask();
 
-/**
- * Bytes per trip through the module's memory: small enough that the copy in, the XOR and the
- * copy out stay in the L1 cache. With whole 64 KiB blocks, the copies ran from memory and cost
- * twice ws's native unmask on a 64 KiB echo server (measured with bench/loadgen.mjs, 50 conns).
- */
-const WASM_BLOCK = 8 * 1024;
-
 /** Whether the SIMD kernel is available on this runtime. */
 export const hasWasmMask = wasmMask !== null;
 
@@ -130,7 +123,7 @@ export function maskWasm(
   const simdLength = length & ~15;
   let done = 0;
   while (done < simdLength) {
-    const size = Math.min(WASM_BLOCK, simdLength - done);
+    const size = Math.min(memory.length, simdLength - done);
     memory.set(source.subarray(sourceOffset + done, sourceOffset + done + size), 0);
     mask(0, size, keyWord);
     output.set(memory.subarray(0, size), outputOffset + done);
