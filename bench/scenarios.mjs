@@ -101,14 +101,17 @@ function idle(connections, { implementations = ALL_SERVERS, repeats } = {}) {
  * their context (RFC 7692 §7.1.1); with `exchange`, every connection then sends one compressed
  * 1 KiB JSON message and waits for the compressed echo, so each side has an inflate and a deflate
  * context. Without it the connections stay idle right after the handshake.
+ * With `windowBits`, both libraries compress with that window (ws6455 defaults to 13 bits, ws to
+ * the negotiated maximum, 15): the same zlib settings on both sides.
  */
-function deflateMemory(connections, exchange) {
+function deflateMemory(connections, exchange, { windowBits } = {}) {
+  const same = windowBits ? `, both compressing with a ${windowBits}-bit window` : '';
   return {
-    id: `deflate-memory-x${connections}${exchange ? '' : '-idle'}`,
-    title: `${connections} conns with deflate, ${exchange ? 'one 1 KiB message each way' : 'idle'}`,
+    id: `deflate-memory-x${connections}${exchange ? '' : '-idle'}${windowBits ? `-w${windowBits}` : ''}`,
+    title: `${connections} conns with deflate, ${exchange ? 'one 1 KiB message each way' : 'idle'}${same}`,
     kind: 'deflate-memory',
     implementations: WS_SERVERS,
-    serverOptions: { perMessageDeflate: true },
+    serverOptions: { perMessageDeflate: windowBits ? { zlibDeflateOptions: { windowBits } } : true },
     load: { connections, concurrency: 64, deflate: true, exchangeSize: exchange ? KiB : 0 },
     metrics: ['rssPerConnection', 'heapPerConnection', 'externalPerConnection'],
   };
@@ -153,5 +156,6 @@ export const FULL = {
     ...[KiB, 64 * KiB].flatMap((size) => [compressedEcho(size, 1), compressedEcho(size, 50)]),
     deflateMemory(1000, true),
     deflateMemory(1000, false),
+    deflateMemory(1000, true, { windowBits: 15 }),
   ],
 };
