@@ -40,8 +40,8 @@ function commandsBlock() {
     'These figures come from:',
     '',
     '```sh',
-    `${mode}${' '.repeat(Math.max(1, 27 - mode.length))}# writes bench/results/<date>.json, latest.{json,md,svg}`,
-    'npm run bench                # quick subset, under a minute on 2 cores',
+    `${mode.padEnd(27)}# writes bench/results/<date>.json, latest.{json,md,svg}`,
+    `${'npm run bench'.padEnd(27)}# quick subset, under a minute on 2 cores`,
     'node bench/readme-section.mjs bench/results/latest.json   # this section, from a run',
     '```',
   ].join('\n');
