@@ -393,6 +393,15 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     if (handshake !== null) handshake.abort();
   }
 
+  /**
+   * @internal 'error' goes to listeners when there are any. Without one, ws would throw it as an
+   * uncaught exception, so that one malformed frame from one peer could take down a whole server;
+   * here the 'close' event that always follows (with the close code) is the report instead.
+   */
+  reportError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
   /** @internal */
   emitClose(code: number, reason: Buffer): void {
     if (this.state === ReadyState.CLOSED) return;
@@ -423,7 +432,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   /** @internal */
   onProtocolError(error: WebSocketError): void {
     if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
-    this.emit('error', error);
+    this.reportError(error);
   }
   /** @internal */
   onClosed(code: number, reason: Buffer): void {
@@ -471,7 +480,7 @@ for (const [name, value] of Object.entries(ReadyState)) {
 }
 
 function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {
-  if (error !== null) ws.emit('error', error);
+  if (error !== null) ws.reportError(error);
   ws.emitClose(1006, EMPTY);
 }
 
