@@ -56,7 +56,7 @@ export interface ServerOptions {
   autoPong?: boolean;
   /** The class to instantiate for connections. Default WebSocket. */
   WebSocket?: typeof WebSocket;
-  /** Standalone mode: drop a connection whose handshake is not complete after this many ms. Default 10000. */
+  /** Standalone mode: drop (408) a connection whose handshake is not complete after this many ms; checked by one shared sweep every quarter of it (at most 1 s). Default 10000. */
   handshakeTimeout?: number;
   /** Standalone mode: largest request head in bytes; beyond it 431. Default 16384. */
   maxHeaderSize?: number;
@@ -103,6 +103,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
   private readonly ownsServer: boolean;
   /** Standalone mode: sockets whose handshake is not complete, so that close() can drop them. */
   private readonly pendingSockets = new Map<Duplex, PendingHandshake>();
+  private sweepTimer: NodeJS.Timeout | null = null;
   private readonly heartbeat: Heartbeat | null;
   private readonly topics = new TopicRegistry<WebSocket>();
   private readonly deflateOptions: PerMessageDeflateOptions | null;
@@ -193,11 +194,36 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     const pending = new PendingHandshake(this, socket);
     this.pendingSockets.set(socket, pending);
     pending.start();
+    this.startSweep();
   }
 
   /** @internal */
   forgetPending(socket: Duplex): void {
     this.pendingSockets.delete(socket);
+    if (this.pendingSockets.size === 0) this.stopSweep();
+  }
+
+  /**
+   * @internal One timer for all pending handshakes (a timer per socket costs a Timeout object and
+   * its re-arming on every read): every sweep drops those past their deadline with 408.
+   */
+  sweepPending(): void {
+    const now = Date.now();
+    for (const pending of [...this.pendingSockets.values()]) {
+      if (pending.deadline <= now) pending.expire();
+    }
+  }
+
+  private startSweep(): void {
+    if (this.sweepTimer !== null) return;
+    this.sweepTimer = setInterval(sweepPendingHandshakes, sweepPeriod(this.options.handshakeTimeout), this);
+    this.sweepTimer.unref();
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer === null) return;
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
   }
 
   /** @internal Called by PendingHandshake once a complete request head arrived. */
@@ -262,6 +288,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
       proceed();
       return;
     }
+    // Bytes arriving while an async verifyClient decides must wait in the socket's buffer.
+    if (this.options.verifyClient.length === 2) socket.pause();
     this.verify(request, (verified, code = 401, message, headers) => {
       if (verified) proceed();
       else abortHandshake(socket, code, message, headers);
@@ -431,6 +459,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
     this.heartbeat?.stop();
     for (const socket of [...this.pendingSockets.keys()]) socket.destroy();
     this.pendingSockets.clear();
+    this.stopSweep();
     if (this.ownsServer) this.server?.close();
     this.removeServerListeners?.();
     this.removeServerListeners = null;
@@ -457,7 +486,7 @@ type PerMessageDeflateParams = ConstructorParameters<typeof PerMessageDeflate>[0
 class PendingHandshake {
   private readonly parser: HttpHeadParser;
   /** The whole handshake must finish by then: a per-byte idle timer alone lets a slowloris peer trickle forever. */
-  private readonly deadline: number;
+  readonly deadline: number;
   constructor(
     private readonly server: WebSocketServer,
     private readonly socket: net.Socket,
@@ -468,10 +497,6 @@ class PendingHandshake {
 
   start(): void {
     const socket = this.socket;
-    // socket.setTimeout uses the socket's own timer: no extra timer object per pending connection.
-    // It stays armed until the upgrade completes, so an async verifyClient cannot hold a socket.
-    socket.setTimeout(this.server.options.handshakeTimeout);
-    socket.on('timeout', onHandshakeTimeout);
     socket.on('data', this.onData);
     socket.on('error', onHandshakeSocketError);
     socket.on('close', this.onClose);
@@ -479,9 +504,15 @@ class PendingHandshake {
 
   /** The upgrade completed: the socket is no longer pending (and keeps none of our listeners). */
   detach(): void {
-    this.socket.removeListener('timeout', onHandshakeTimeout);
     this.socket.removeListener('close', this.onClose);
     this.server.forgetPending(this.socket);
+  }
+
+  /** The deadline passed (the server's sweep found it): answer 408 and close. */
+  expire(): void {
+    this.socket.removeListener('data', this.onData);
+    this.detach();
+    abortHandshake(this.socket, 408, 'Handshake timed out');
   }
 
   private readonly onClose = (): void => this.server.forgetPending(this.socket);
@@ -490,14 +521,12 @@ class PendingHandshake {
   // socket (adding properties to net.Socket objects slows every later access to them).
   private readonly onData = (chunk: Buffer): void => {
     const result = this.parser.push(chunk);
+    if (result.kind === 'incomplete') return;
     const socket = this.socket;
-    if (result.kind === 'incomplete') {
-      // Each byte re-arms the idle timer, so re-arm it with what is left of the total budget.
-      socket.setTimeout(Math.max(1, this.deadline - Date.now()));
-      return;
-    }
+    // No pause here: up to the Connection's own 'data' listener everything runs synchronously,
+    // so no byte can arrive in between (an async verifyClient pauses the socket itself). A pause
+    // and resume would cost two epoll_ctl calls per handshake.
     socket.removeListener('data', this.onData);
-    socket.pause();
     if (result.kind === 'error') {
       abortHandshake(socket, result.status, result.message);
       return;
@@ -506,8 +535,16 @@ class PendingHandshake {
   };
 }
 
-function onHandshakeTimeout(this: net.Socket): void {
-  abortHandshake(this, 408, 'Handshake timed out');
+/**
+ * How often the shared handshake sweep runs: a quarter of the timeout (so a deadline is kept to
+ * within 25%), at most once a second.
+ */
+function sweepPeriod(handshakeTimeout: number): number {
+  return Math.max(10, Math.min(1000, Math.floor(handshakeTimeout / 4)));
+}
+
+function sweepPendingHandshakes(server: WebSocketServer): void {
+  server.sweepPending();
 }
 
 function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequest {
