@@ -26,41 +26,46 @@ export interface BroadcastOptions {
   compress?: boolean;
 }
 
-export interface PreparedFrame {
-  /** Write the frame to every OPEN client that passes the options; returns how many. */
-  writeTo(clients: Iterable<WebSocket>, options: BroadcastOptions): number;
+/**
+ * What a broadcast carries, settled once before it goes anywhere (local sockets, other nodes):
+ * a string stays text, a number becomes its text as in send(), the rest a Buffer (no copy).
+ */
+export interface BroadcastPayload {
+  data: string | Buffer;
+  binary: boolean;
 }
 
-export function frameForBroadcast(data: SendableData, options: BroadcastOptions): PreparedFrame {
+export function toBroadcastPayload(data: SendableData, binary: boolean | undefined): BroadcastPayload {
   if (typeof Blob !== 'undefined' && data instanceof Blob) {
     throw new TypeError('broadcast() takes a string, Buffer, ArrayBuffer or typed array, not a Blob');
   }
-  const payload = toBuffer(typeof data === 'number' ? String(data) : (data as Exclude<SendableData, Blob | number>));
-  const opcode = (options.binary ?? typeof data !== 'string') ? Opcode.Binary : Opcode.Text;
+  const settled = typeof data === 'number' ? String(data) : typeof data === 'string' ? data : toBuffer(data as Exclude<SendableData, Blob | number>);
+  return { data: settled, binary: binary ?? typeof settled !== 'string' };
+}
+
+/** Write one message to every OPEN client that passes the options; returns how many it went to. */
+export function writeBroadcast(message: BroadcastPayload, clients: Iterable<WebSocket>, options: BroadcastOptions): number {
+  const payload = typeof message.data === 'string' ? Buffer.from(message.data) : message.data;
+  const opcode = message.binary ? Opcode.Binary : Opcode.Text;
   let plain: Buffer | null = null;
-  const plainFrame = (): Buffer => (plain ??= encodeFrameToBuffer(payload, { opcode, fin: true }));
-  return {
-    writeTo: (clients, opts) => {
-      const groups = new Map<string, { codec: PerMessageDeflate; clients: WebSocket[] }>();
-      let count = 0;
-      for (const ws of clients) {
-        if (ws === opts.except || ws.readyState !== ws.OPEN) continue;
-        if (opts.filter !== undefined && !opts.filter(ws)) continue;
-        const codec = opts.compress === false ? null : sharedCompressionOf(ws, payload.length);
-        if (codec === null) {
-          if (ws.writeFrame(plainFrame())) count++;
-          continue;
-        }
-        const key = `${codec.params.serverMaxWindowBits}`;
-        const group = groups.get(key) ?? { codec, clients: [] };
-        group.clients.push(ws);
-        groups.set(key, group);
-        count++;
-      }
-      for (const group of groups.values()) compressOnce(payload, opcode, group.codec, group.clients);
-      return count;
-    },
-  };
+  // Compressed frames are shared per window size (the only parameter that changes the bytes).
+  const groups = new Map<number, { codec: PerMessageDeflate; clients: WebSocket[] }>();
+  let count = 0;
+  for (const ws of clients) {
+    if (ws === options.except || ws.readyState !== ws.OPEN) continue;
+    if (options.filter !== undefined && !options.filter(ws)) continue;
+    const codec = options.compress === false ? null : sharedCompressionOf(ws, payload.length);
+    if (codec === null) {
+      if (ws.writeFrame((plain ??= encodeFrameToBuffer(payload, { opcode, fin: true })))) count++;
+      continue;
+    }
+    const bits = codec.params.serverMaxWindowBits;
+    const group = groups.get(bits);
+    if (group === undefined) groups.set(bits, { codec, clients: [ws] });
+    else group.clients.push(ws);
+  }
+  for (const group of groups.values()) count += compressOnce(payload, opcode, group.codec, group.clients);
+  return count;
 }
 
 /** The codec of a client whose compressed frames may be shared, when this payload is worth compressing. */
@@ -70,13 +75,14 @@ function sharedCompressionOf(ws: WebSocket, length: number): PerMessageDeflate |
   return codec;
 }
 
-function compressOnce(payload: Buffer, opcode: number, template: PerMessageDeflate, clients: WebSocket[]): void {
+/** Compress once, write to every client that accepted a reserved slot; returns how many. */
+function compressOnce(payload: Buffer, opcode: number, template: PerMessageDeflate, clients: WebSocket[]): number {
   const fills: Array<(error: Error | null, buffers?: Buffer[]) => void> = [];
   for (const ws of clients) {
     const fill = ws.reserveFrame(payload.length);
     if (fill !== null) fills.push(fill);
   }
-  if (fills.length === 0) return;
+  if (fills.length === 0) return 0;
   // A codec of our own: with no context takeover it holds no history, and using a client's
   // codec would queue behind that client's own sends.
   const codec = new PerMessageDeflate(template.params, 'server', template.options, 0);
@@ -85,4 +91,5 @@ function compressOnce(payload: Buffer, opcode: number, template: PerMessageDefla
     const frame = compressed === undefined ? undefined : [encodeFrameToBuffer(compressed, { opcode, fin: true, rsv1: true })];
     for (const fill of fills) fill(error, frame);
   });
+  return fills.length;
 }

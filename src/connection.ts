@@ -4,8 +4,7 @@
 
 import type { Duplex } from 'node:stream';
 import { codedError, errorFromViolation, type WebSocketError } from './errors.js';
-import { encodeClosePayload } from './protocol/close.js';
-import { encodeFrame } from './protocol/frame-writer.js';
+import { encodeCloseFrame, encodeFrame } from './protocol/frame-writer.js';
 import { MessageReader, type ProtocolEvent } from './protocol/message.js';
 import { Opcode } from './protocol/opcodes.js';
 import type { ProtocolViolation } from './protocol/violation.js';
@@ -286,7 +285,7 @@ export class Connection {
     if (this.readyState === ReadyState.OPEN) {
       this.readyState = ReadyState.CLOSING;
       this.closeFrameSent = true;
-      this.enqueue([this.closeFrame(closeCode, undefined)], 0, undefined);
+      this.enqueue([encodeCloseFrame(closeCode, undefined, this.masked)], 0, undefined);
       this.endWhenFlushed();
       this.startCloseTimer();
     }
@@ -350,11 +349,16 @@ export class Connection {
     this.enqueue(encodeFrame(data, { opcode, fin: true, mask }), data.length, callback);
   }
 
-  /** Pre-framed bytes (broadcast, Socket.IO's sendFrame): written as they are, in order. */
+  /** Pre-framed bytes (broadcast): written as they are, in order. */
   sendFramed(buffers: Buffer[], callback?: SendCallback): void {
     let size = 0;
     for (const buffer of buffers) size += buffer.length;
     this.enqueue(buffers, size, callback);
+  }
+
+  /** ws's `_sender.sendFrame(list, cb)`, which engine.io (Socket.IO) calls with frames built by ws. */
+  sendFrame(list: Buffer[], callback?: SendCallback): void {
+    this.sendFramed(list, callback);
   }
 
   /**
@@ -443,11 +447,6 @@ export class Connection {
 
   // ---- closing -----------------------------------------------------------------------------
 
-  private closeFrame(code: number | undefined, reason: Buffer | undefined): Buffer {
-    const payload = encodeClosePayload(code, reason);
-    return Buffer.concat(encodeFrame(payload, { opcode: Opcode.Close, fin: true, mask: this.masked }));
-  }
-
   /** Start (or answer) the closing handshake. Code and reason were validated by the caller. */
   close(code: number | undefined, reason: Buffer | undefined): void {
     if (this.readyState === ReadyState.CLOSED) return;
@@ -457,7 +456,7 @@ export class Connection {
     }
     this.readyState = ReadyState.CLOSING;
     this.closeFrameSent = true;
-    this.enqueue([this.closeFrame(code, reason)], 0, undefined);
+    this.enqueue([encodeCloseFrame(code, reason, this.masked)], 0, undefined);
     if (this.closeFrameReceived) this.finishClosingHandshake();
     this.startCloseTimer();
   }

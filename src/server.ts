@@ -8,7 +8,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { codedError } from './errors.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
-import { frameForBroadcast, type BroadcastOptions } from './broadcast.js';
+import { toBroadcastPayload, writeBroadcast, type BroadcastOptions, type BroadcastPayload } from './broadcast.js';
 import { parseExtensions } from './handshake/extensions.js';
 import { HttpHeadParser, type HttpHead } from './handshake/http-parser.js';
 import { buildErrorResponse, computeAcceptKey, validateUpgradeRequest } from './handshake/server.js';
@@ -408,30 +408,36 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
    * a filtered broadcast stays on this node.
    */
   broadcast(data: SendableData, options: BroadcastOptions = {}): number {
-    const count = this.broadcastLocal(data, options);
+    const message = toBroadcastPayload(data, options.binary);
+    const count = this.clientSet.size === 0 ? 0 : writeBroadcast(message, this.clientSet, options);
     // A filter is a predicate over this process's sockets: other nodes cannot apply it.
-    if (options.filter === undefined) this.adapter?.forward({ kind: 'broadcast', data: toForwardable(data), binary: isBinary(data, options) });
+    if (options.filter === undefined) this.adapter?.forward({ kind: 'broadcast', ...message });
     return count;
   }
 
   /** Send to every subscriber of `topic` (ws6455 addition). Returns the number of subscribers reached. */
   publish(topic: string, data: SendableData, options: BroadcastOptions = {}): number {
-    const count = this.publishLocal(topic, data, options);
-    this.adapter?.forward({ kind: 'publish', topic, data: toForwardable(data), binary: isBinary(data, options) });
+    const message = toBroadcastPayload(data, options.binary);
+    const count = this.publishHere(topic, message, options);
+    this.adapter?.forward({ kind: 'publish', topic, ...message });
     return count;
   }
 
   /** @internal LocalDelivery for adapters: deliver here, never forward again. */
-  broadcastLocal(data: SendableData, options: BroadcastOptions = {}): number {
+  broadcastLocal(data: Buffer | string, options: { binary: boolean }): number {
     if (this.clientSet.size === 0) return 0;
-    return frameForBroadcast(data, options).writeTo(this.clientSet, options);
+    return writeBroadcast({ data, binary: options.binary }, this.clientSet, {});
   }
 
   /** @internal LocalDelivery for adapters. */
-  publishLocal(topic: string, data: SendableData, options: BroadcastOptions = {}): number {
+  publishLocal(topic: string, data: Buffer | string, options: { binary: boolean }): number {
+    return this.publishHere(topic, { data, binary: options.binary }, {});
+  }
+
+  private publishHere(topic: string, message: BroadcastPayload, options: BroadcastOptions): number {
     const subscribers = this.topics.subscribers(topic);
     if (subscribers === undefined || subscribers.size === 0) return 0;
-    return frameForBroadcast(data, options).writeTo(subscribers, options);
+    return writeBroadcast(message, subscribers, options);
   }
 
   /** Join processes or machines: broadcasts and publishes then reach their clients too. */
@@ -573,17 +579,4 @@ export function abortHandshake(socket: Duplex, status: number, message?: string,
   }
   socket.once('finish', () => socket.destroy());
   socket.end(buildErrorResponse(status, message, headers));
-}
-
-function isBinary(data: SendableData, options: BroadcastOptions): boolean {
-  return options.binary ?? typeof data !== 'string';
-}
-
-function toForwardable(data: SendableData): Buffer | string {
-  if (typeof data === 'string') return data;
-  if (typeof data === 'number') return String(data);
-  if (Buffer.isBuffer(data)) return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(String(data));
 }

@@ -162,9 +162,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   }
   /** @internal ws's sender shape, used by engine.io to write pre-encoded frames. */
   get _sender(): { sendFrame(list: Buffer[], callback?: SendCallback): void } | undefined {
-    const connection = this.connection;
-    if (connection === null) return undefined;
-    return { sendFrame: (list, callback) => connection.sendFramed(list, callback) };
+    // engine.io reads this once per packet per client: the Connection itself has the shape.
+    return this.connection ?? undefined;
   }
   /** @internal */
   get _isServer(): boolean {
