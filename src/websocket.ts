@@ -5,8 +5,8 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
-import { connectClient, type ClientHandshake } from './client.js';
-import { Connection, ReadyState, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './connection.js';
+import { connectClient, type ClientHandshake } from './client/connect.js';
+import { Connection, ReadyState, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './transport/connection.js';
 import type { WebSocketError } from './errors.js';
 import {
   addBrowserListener,
@@ -17,10 +17,10 @@ import {
   type BrowserEventType,
 } from './event-target.js';
 import { isValidWireCloseCode, Opcode } from './protocol/opcodes.js';
-import type { PerMessageDeflate } from './permessage-deflate.js';
-import type { PerMessageDeflateOptions } from './protocol/deflate.js';
+import type { PerMessageDeflate } from './transport/deflate-codec.js';
+import type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
 import { toBuffer, type SendableData } from './send-data.js';
-import type { TopicRegistry } from './topics.js';
+import type { TopicRegistry } from './server/topics.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 

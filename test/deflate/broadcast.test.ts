@@ -2,7 +2,7 @@
 // server_no_context_takeover share no compression history, so one compressed frame serves them all.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from '../../src/index.js';
-import { PerMessageDeflate } from '../../src/permessage-deflate.js';
+import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
 
 const servers: WebSocketServer[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { PerMessageDeflate } from '../../src/permessage-deflate.js';
-import { sharedZlibLimiter } from '../../src/zlib-job-limiter.js';
+import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
+import { sharedZlibLimiter } from '../../src/transport/zlib-job-limiter.js';
 import {
   NO_TAKEOVER,
   TAKEOVER,

@@ -1,6 +1,6 @@
 // Promise wrappers around the callback API of the codec, for tests.
-import { PerMessageDeflate, type DeflateError } from '../../src/permessage-deflate.js';
-import type { DeflateParams, PerMessageDeflateOptions } from '../../src/protocol/deflate.js';
+import { PerMessageDeflate, type DeflateError } from '../../src/transport/deflate-codec.js';
+import type { DeflateParams, PerMessageDeflateOptions } from '../../src/handshake/permessage-deflate.js';
 
 export const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 

@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseExtensions } from '../../src/handshake/extensions.js';
-import { PerMessageDeflate } from '../../src/permessage-deflate.js';
-import { acceptServerResponse, buildClientOffer, negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from '../../src/protocol/deflate.js';
+import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
+import { acceptServerResponse, buildClientOffer, negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from '../../src/handshake/permessage-deflate.js';
 import { TRAILER, compress, decompressMessage, expectSameBytes } from './helpers.js';
 
 type WsParams = Record<string, string | number | boolean>;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZlibJobLimiter, sharedZlibLimiter } from '../../src/zlib-job-limiter.js';
+import { ZlibJobLimiter, sharedZlibLimiter } from '../../src/transport/zlib-job-limiter.js';
 
 describe('ZlibJobLimiter runs at most `limit` jobs, first come first served', () => {
   it('starts jobs up to the limit and the rest as slots are released, in order', () => {

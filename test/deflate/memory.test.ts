@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 import type { Transform } from 'node:stream';
 import type { ZlibOptions } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import { PerMessageDeflate } from '../../src/permessage-deflate.js';
+import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
 import { NO_TAKEOVER, TAKEOVER, compress, decompressMessage } from './helpers.js';
 
 interface CreatedStream {

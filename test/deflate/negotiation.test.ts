@@ -7,7 +7,7 @@ import {
   validatePerMessageDeflateOptions,
   type DeflateParams,
   type PerMessageDeflateOptions,
-} from '../../src/protocol/deflate.js';
+} from '../../src/handshake/permessage-deflate.js';
 
 const DEFAULT_PARAMS: DeflateParams = {
   serverNoContextTakeover: false,

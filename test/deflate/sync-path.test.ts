@@ -3,8 +3,8 @@
 // RFC 7692 behaviour on the synchronous one, on contexts that have already carried a message.
 import { deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PerMessageDeflate } from '../../src/permessage-deflate.js';
-import { sharedZlibLimiter } from '../../src/zlib-job-limiter.js';
+import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
+import { sharedZlibLimiter } from '../../src/transport/zlib-job-limiter.js';
 import { NO_TAKEOVER, TAKEOVER, codecPair, compress, decompressFrame, decompressMessage, expectSameBytes } from './helpers.js';
 
 const MiB = 1024 * 1024;

@@ -3,8 +3,8 @@
 // context small. The inflater must always take the full negotiated window.
 import type { ZlibOptions } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import { PerMessageDeflate } from '../../src/permessage-deflate.js';
-import type { DeflateParams, PerMessageDeflateOptions } from '../../src/protocol/deflate.js';
+import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
+import type { DeflateParams, PerMessageDeflateOptions } from '../../src/handshake/permessage-deflate.js';
 import { TAKEOVER, compress, decompressMessage, expectSameBytes } from './helpers.js';
 
 const created = vi.hoisted((): { kind: string; windowBits: number | undefined }[] => []);

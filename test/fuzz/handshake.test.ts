@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExtensions } from '../../src/handshake/extensions.js';
 import { HttpHeadParser, type HeadParseResult } from '../../src/handshake/http-parser.js';
 import { validateUpgradeRequest } from '../../src/handshake/server.js';
-import { negotiateServer } from '../../src/protocol/deflate.js';
+import { negotiateServer } from '../../src/handshake/permessage-deflate.js';
 import { chunk, extensionHeader, fuzzParameters, fuzzRuns, mutate, mutation, reportRate, validRequest } from './fuzz-cases.js';
 
 const PARSER_STATUSES = [400, 431, 505];

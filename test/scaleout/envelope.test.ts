@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createNodeId, decodeEnvelope, encodeEnvelope } from '../../src/adapters/envelope.js';
+import { createNodeId, decodeEnvelope, encodeEnvelope } from '../../src/extras/adapters/envelope.js';
 
 describe('envelope: what one node encodes, another decodes unchanged', () => {
   it('round-trips any broadcast or publish, text or binary', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from '../../src/index.js';
-import { JsonChannel, type JsonMessageError, parseJsonMessage, sendJson } from '../../src/json.js';
+import { JsonChannel, type JsonMessageError, parseJsonMessage, sendJson } from '../../src/extras/json.js';
 
 type ToServer = { type: 'say'; text: string } | { type: 'join'; room: string };
 type ToClient = { type: 'chat'; from: string; text: string };

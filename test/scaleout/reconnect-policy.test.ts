@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRetryableCloseCode, reconnectDelay, validateBackoff } from '../../src/reconnect-policy.js';
+import { isRetryableCloseCode, reconnectDelay, validateBackoff } from '../../src/extras/reconnect-policy.js';
 
 const backoff = fc
   .record({

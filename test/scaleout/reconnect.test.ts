@@ -10,7 +10,7 @@ import {
   type ReconnectableSocketConstructor,
   ReconnectingWebSocket,
   type ReconnectingWebSocketOptions,
-} from '../../src/reconnect.js';
+} from '../../src/extras/reconnect.js';
 import { WebSocket as Ws6455 } from '../../src/websocket.js';
 import { freePort, waitFor } from './helpers/ports.js';
 import { ServerProcess } from './helpers/server-process.js';

@@ -4,8 +4,8 @@
 import { Redis as IoRedis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalDelivery } from '../../src/adapters/adapter.js';
-import { type RedisAdapterError, RedisAdapter, type RedisClient } from '../../src/adapters/redis.js';
+import type { LocalDelivery } from '../../src/extras/adapters/adapter.js';
+import { type RedisAdapterError, RedisAdapter, type RedisClient } from '../../src/extras/adapters/redis.js';
 import { requireProgram } from './helpers/programs.js';
 import { waitFor } from './helpers/ports.js';
 import { RedisServer } from './helpers/redis-server.js';

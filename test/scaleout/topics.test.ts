@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopicRegistry } from '../../src/topics.js';
+import { TopicRegistry } from '../../src/server/topics.js';
 
 interface FakeSocket {
   readonly id: number;

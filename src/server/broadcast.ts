@@ -5,11 +5,11 @@
 // server_no_context_takeover (no shared history, RFC 7692 §7.1.1.1) with the same window size,
 // so such clients get one compression per broadcast instead of one each.
 
-import { encodeFrameToBuffer } from './protocol/frame-writer.js';
-import { Opcode } from './protocol/opcodes.js';
-import { PerMessageDeflate } from './permessage-deflate.js';
-import { toBuffer, type SendableData } from './send-data.js';
-import type { WebSocket } from './websocket.js';
+import { encodeFrameToBuffer } from '../protocol/frame-writer.js';
+import { Opcode } from '../protocol/opcodes.js';
+import { PerMessageDeflate } from '../transport/deflate-codec.js';
+import { toBuffer, type SendableData } from '../send-data.js';
+import type { WebSocket } from '../websocket.js';
 
 export interface BroadcastOptions {
   /** Send as binary. Default: true unless data is a string. */

@@ -1,9 +1,9 @@
 // permessage-deflate (RFC 7692): options, and the negotiation of parameters on both sides of the
-// handshake. Pure: no zlib here (the codec is src/permessage-deflate.ts), so every rule of §5 and
+// handshake. Pure: no zlib here (the codec is src/transport/deflate-codec.ts), so every rule of §5 and
 // §7.1 is testable with plain values.
 
 import type { ZlibOptions } from 'node:zlib';
-import { formatExtensions, type ExtensionOffer, type ExtensionParams } from '../handshake/extensions.js';
+import { formatExtensions, type ExtensionOffer, type ExtensionParams } from './extensions.js';
 
 export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 

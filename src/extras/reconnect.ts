@@ -14,8 +14,8 @@ import {
   reconnectDelay,
   validateBackoff,
 } from './reconnect-policy.js';
-import type { SendableData } from './send-data.js';
-import { type BinaryType, type ClientOptions, type SendOptions, WebSocket } from './websocket.js';
+import type { SendableData } from '../send-data.js';
+import { type BinaryType, type ClientOptions, type SendOptions, WebSocket } from '../websocket.js';
 
 export { isRetryableCloseCode, reconnectDelay } from './reconnect-policy.js';
 export type { BackoffOptions } from './reconnect-policy.js';

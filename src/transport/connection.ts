@@ -3,12 +3,12 @@
 // closing handshake and its timer. The only place below the public classes that sees a socket.
 
 import type { Duplex } from 'node:stream';
-import { codedError, errorFromViolation, type WebSocketError } from './errors.js';
-import { encodeCloseFrame, encodeFrame } from './protocol/frame-writer.js';
-import { MessageReader, type ProtocolEvent } from './protocol/message.js';
-import { Opcode } from './protocol/opcodes.js';
-import type { ProtocolViolation } from './protocol/violation.js';
-import type { PerMessageDeflate } from './permessage-deflate.js';
+import { codedError, errorFromViolation, type WebSocketError } from '../errors.js';
+import { encodeCloseFrame, encodeFrame } from '../protocol/frame-writer.js';
+import { MessageReader, type ProtocolEvent } from '../protocol/message.js';
+import { Opcode } from '../protocol/opcodes.js';
+import type { ProtocolViolation } from '../protocol/violation.js';
+import type { PerMessageDeflate } from './deflate-codec.js';
 
 export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];

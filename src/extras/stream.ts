@@ -2,7 +2,7 @@
 // is paused while the stream's buffer is full), writes become messages, end() closes the socket.
 
 import { Duplex, type DuplexOptions } from 'node:stream';
-import type { WebSocket } from './websocket.js';
+import type { WebSocket } from '../websocket.js';
 
 function emitClose(duplex: Duplex): void {
   duplex.emit('close');

@@ -2,7 +2,7 @@
 // sent nothing at all (no pong, no message) `timeout` ms after its ping is terminated. One shared
 // pair of timers for all sockets, however many: a timer per socket is memory at scale.
 
-import type { WebSocket } from './websocket.js';
+import type { WebSocket } from '../websocket.js';
 
 export interface HeartbeatOptions {
   /** How often to ping every client, in ms. Default 30000. */

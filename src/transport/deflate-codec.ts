@@ -3,7 +3,7 @@
 // process-wide limiter. The only file of the library that touches node:zlib.
 
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
-import type { DeflateParams, PerMessageDeflateOptions } from './protocol/deflate.js';
+import type { DeflateParams, PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { sharedZlibLimiter, type ZlibJobLimiter } from './zlib-job-limiter.js';
 
 /** An error of the codec; `closeCode` is what the connection should close with, if any. */

@@ -6,19 +6,21 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { codedError } from './errors.js';
+import { codedError } from '../errors.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { toBroadcastPayload, writeBroadcast, type BroadcastOptions, type BroadcastPayload } from './broadcast.js';
-import { parseExtensions } from './handshake/extensions.js';
-import { HttpHeadParser, type HttpHead } from './handshake/http-parser.js';
-import { buildErrorResponse, computeAcceptKey, validateUpgradeRequest } from './handshake/server.js';
-import { negotiateServer, type PerMessageDeflateOptions } from './protocol/deflate.js';
-import { PerMessageDeflate } from './permessage-deflate.js';
+import { parseExtensions } from '../handshake/extensions.js';
+import type { HttpHead } from '../handshake/http-parser.js';
+import { PendingHandshake, requestFromHead, sweepPendingHandshakes, sweepPeriod } from './front-door.js';
+import { abortHandshake, onHandshakeSocketError } from './http-refusal.js';
+import { computeAcceptKey, validateUpgradeRequest } from '../handshake/server.js';
+import { negotiateServer, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
+import { PerMessageDeflate } from '../transport/deflate-codec.js';
 import { TopicRegistry } from './topics.js';
-import type { LocalDelivery, ScaleOutAdapter } from './adapters/adapter.js';
-import type { SendableData } from './send-data.js';
-import { WebSocket } from './websocket.js';
-import { isBoundSocket } from './connection.js';
+import type { LocalDelivery, ScaleOutAdapter } from '../extras/adapters/adapter.js';
+import type { SendableData } from '../send-data.js';
+import { WebSocket } from '../websocket.js';
+import { isBoundSocket } from '../transport/connection.js';
 
 export interface VerifyClientInfo {
   origin: string | undefined;
@@ -487,96 +489,3 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery {
 }
 
 type PerMessageDeflateParams = ConstructorParameters<typeof PerMessageDeflate>[0];
-
-/** Standalone mode: reads one request head from a raw socket, with a size limit and a timeout. */
-class PendingHandshake {
-  private readonly parser: HttpHeadParser;
-  /** The whole handshake must finish by then: a per-byte idle timer alone lets a slowloris peer trickle forever. */
-  readonly deadline: number;
-  constructor(
-    private readonly server: WebSocketServer,
-    private readonly socket: net.Socket,
-  ) {
-    this.parser = new HttpHeadParser({ kind: 'request', maxHeaderSize: server.options.maxHeaderSize });
-    this.deadline = Date.now() + server.options.handshakeTimeout;
-  }
-
-  start(): void {
-    const socket = this.socket;
-    socket.on('data', this.onData);
-    socket.on('error', onHandshakeSocketError);
-    socket.on('close', this.onClose);
-  }
-
-  /** The upgrade completed: the socket is no longer pending (and keeps none of our listeners). */
-  detach(): void {
-    this.socket.removeListener('close', this.onClose);
-    this.server.forgetPending(this.socket);
-  }
-
-  /** The deadline passed (the server's sweep found it): answer 408 and close. */
-  expire(): void {
-    this.socket.removeListener('data', this.onData);
-    this.detach();
-    abortHandshake(this.socket, 408, 'Handshake timed out');
-  }
-
-  private readonly onClose = (): void => this.server.forgetPending(this.socket);
-
-  // A closure per pending handshake: short-lived, and cheaper than a symbol property on the
-  // socket (adding properties to net.Socket objects slows every later access to them).
-  private readonly onData = (chunk: Buffer): void => {
-    const result = this.parser.push(chunk);
-    if (result.kind === 'incomplete') return;
-    const socket = this.socket;
-    // No pause here: up to the Connection's own 'data' listener everything runs synchronously,
-    // so no byte can arrive in between (an async verifyClient pauses the socket itself). A pause
-    // and resume would cost two epoll_ctl calls per handshake.
-    socket.removeListener('data', this.onData);
-    if (result.kind === 'error') {
-      abortHandshake(socket, result.status, result.message);
-      return;
-    }
-    this.server.onRawRequest(socket, result.head, result.rest);
-  };
-}
-
-/**
- * How often the shared handshake sweep runs: a quarter of the timeout (so a deadline is kept to
- * within 25%), at most once a second.
- */
-function sweepPeriod(handshakeTimeout: number): number {
-  return Math.max(10, Math.min(1000, Math.floor(handshakeTimeout / 4)));
-}
-
-function sweepPendingHandshakes(server: WebSocketServer): void {
-  server.sweepPending();
-}
-
-function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequest {
-  return {
-    method: head.method ?? '',
-    url: head.url ?? '/',
-    headers: head.headers,
-    rawHeaders: head.rawHeaders,
-    httpVersion: head.httpVersion,
-    httpVersionMajor: head.httpVersionMajor,
-    httpVersionMinor: head.httpVersionMinor,
-    socket,
-    connection: socket,
-  };
-}
-
-function onHandshakeSocketError(this: Duplex): void {
-  this.destroy();
-}
-
-/** Answer a refused handshake with an HTTP error and close the socket. */
-export function abortHandshake(socket: Duplex, status: number, message?: string, headers?: Record<string, string | number>): void {
-  if (!socket.writable || socket.destroyed) {
-    socket.destroy();
-    return;
-  }
-  socket.once('finish', () => socket.destroy());
-  socket.end(buildErrorResponse(status, message, headers));
-}

@@ -5,14 +5,15 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
-import { codedError } from './errors.js';
-import { buildUpgradeRequest, checkUpgradeResponse, generateKey } from './handshake/client.js';
-import { parseExtensions } from './handshake/extensions.js';
-import { HttpHeadParser, type HttpHead } from './handshake/http-parser.js';
-import { isToken } from './handshake/tokens.js';
-import { acceptServerResponse, buildClientOffer, type PerMessageDeflateOptions } from './protocol/deflate.js';
-import { PerMessageDeflate } from './permessage-deflate.js';
-import type { ClientOptions, WebSocket } from './websocket.js';
+import { codedError } from '../errors.js';
+import { buildUpgradeRequest, checkUpgradeResponse, generateKey } from '../handshake/client.js';
+import { parseExtensions } from '../handshake/extensions.js';
+import { HttpHeadParser, type HttpHead } from '../handshake/http-parser.js';
+import { parseTarget, sameOriginOptions, validateProtocols, type Target } from './url.js';
+import { ResponseBody } from './response-body.js';
+import { acceptServerResponse, buildClientOffer, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
+import { PerMessageDeflate } from '../transport/deflate-codec.js';
+import type { ClientOptions, WebSocket } from '../websocket.js';
 
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
@@ -43,16 +44,6 @@ export interface HandshakeRequest {
   destroy(error?: Error): void;
 }
 
-interface Target {
-  secure: boolean;
-  host: string;
-  port: number;
-  socketPath: string | undefined;
-  path: string;
-  hostHeader: string;
-  url: URL;
-}
-
 export function connectClient(ws: WebSocket, address: string | URL, protocols: string[], options: ClientOptions): void {
   const url = parseTarget(address);
   ws.setUrl(url.url.href);
@@ -61,50 +52,6 @@ export function connectClient(ws: WebSocket, address: string | URL, protocols: s
     throw new RangeError(`Unsupported protocol version: ${options.protocolVersion} (supported versions: 13)`);
   }
   startHandshake(ws, url, protocols, options, 0);
-}
-
-function parseTarget(address: string | URL): Target {
-  let url: URL;
-  try {
-    url = address instanceof URL ? address : new URL(address);
-  } catch {
-    throw new SyntaxError(`Invalid URL: ${String(address)}`);
-  }
-  if (url.protocol === 'http:') url = new URL(`ws:${url.href.slice(5)}`);
-  else if (url.protocol === 'https:') url = new URL(`wss:${url.href.slice(6)}`);
-  const unix = url.protocol === 'ws+unix:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:' && !unix) {
-    throw new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"');
-  }
-  if (url.hash) throw new SyntaxError('The URL contains a fragment identifier');
-  if (unix && !url.pathname) throw new SyntaxError("The URL's pathname is empty");
-  const secure = url.protocol === 'wss:';
-  const port = url.port ? Number(url.port) : secure ? 443 : 80;
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  if (unix) {
-    // ws+unix:///path/to.sock:/request/path — the socket path, then the request path after ':'.
-    const [socketPath, requestPath] = splitUnixPath(url.pathname + url.search);
-    return { secure: false, host: 'localhost', port: 0, socketPath, path: requestPath, hostHeader: 'localhost', url };
-  }
-  const defaultPort = secure ? 443 : 80;
-  const hostHeader = url.port && port !== defaultPort ? `${url.hostname}:${port}` : url.hostname;
-  return { secure, host, port, socketPath: undefined, path: (url.pathname || '/') + url.search, hostHeader, url };
-}
-
-function splitUnixPath(pathname: string): [string, string] {
-  const colon = pathname.indexOf(':');
-  if (colon === -1) return [pathname, '/'];
-  return [pathname.slice(0, colon), pathname.slice(colon + 1) || '/'];
-}
-
-function validateProtocols(protocols: string[]): void {
-  const seen = new Set<string>();
-  for (const protocol of protocols) {
-    if (typeof protocol !== 'string' || !isToken(protocol) || seen.has(protocol)) {
-      throw new SyntaxError('An invalid or duplicated subprotocol was specified');
-    }
-    seen.add(protocol);
-  }
 }
 
 function deflateOptions(options: ClientOptions): PerMessageDeflateOptions | null {
@@ -285,18 +232,6 @@ function ignoreError(): void {
   // The response body belongs to the user's listener; a reset only ends it (via 'close').
 }
 
-/** Credentials must not travel to another host on a redirect, nor from wss: down to ws:. */
-function sameOriginOptions(options: ClientOptions, from: Target, to: Target): ClientOptions {
-  const downgrade = from.secure && !to.secure;
-  if ((from.url.host === to.url.host && !downgrade) || options.headers === undefined) return options;
-  const headers: Record<string, string | string[] | number> = {};
-  for (const [name, value] of Object.entries(options.headers)) {
-    const lower = name.toLowerCase();
-    if (lower !== 'authorization' && lower !== 'cookie' && lower !== 'host') headers[name] = value;
-  }
-  return { ...options, headers };
-}
-
 function toResponse(head: HttpHead): HandshakeResponse {
   const response = new Readable({ read() {} }) as HandshakeResponse;
   response.statusCode = head.statusCode ?? 0;
@@ -314,100 +249,4 @@ function withSetCookieArray(head: HttpHead): Record<string, string> {
   for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'set-cookie') cookies.push(raw[i + 1]);
   if (cookies.length === 0) return head.headers;
   return { ...head.headers, 'set-cookie': cookies as unknown as string };
-}
-
-/**
- * The body of an unexpected response, as an http.IncomingMessage would give it: Content-Length
- * bytes, or a chunked body decoded (RFC 9112 §7.1), or everything until the socket ends. The
- * server may keep the connection alive, so the end of the body is the end of the attempt.
- */
-class ResponseBody {
-  /** Content-Length bytes still expected; -1 when the body is chunked or runs to the socket's end. */
-  private remaining: number;
-  private readonly chunked: ChunkedDecoder | null;
-  private done = false;
-  constructor(
-    private readonly response: Readable,
-    head: HttpHead,
-    private readonly onComplete: () => void,
-  ) {
-    const length = Number(head.headers['content-length']);
-    const chunked = (head.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
-    this.chunked = chunked ? new ChunkedDecoder() : null;
-    this.remaining = !chunked && head.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : -1;
-    if (this.remaining === 0) this.complete();
-  }
-
-  push(chunk: Buffer): void {
-    if (this.done || chunk.length === 0) return;
-    if (this.chunked !== null) {
-      const result = this.chunked.push(chunk);
-      for (const piece of result.data) this.response.push(piece);
-      if (result.finished || result.malformed) this.complete();
-      return;
-    }
-    if (this.remaining < 0) {
-      this.response.push(chunk);
-      return;
-    }
-    const piece = chunk.length > this.remaining ? chunk.subarray(0, this.remaining) : chunk;
-    this.remaining -= piece.length;
-    this.response.push(piece);
-    if (this.remaining === 0) this.complete();
-  }
-
-  private complete(): void {
-    this.done = true;
-    this.response.push(null);
-    this.onComplete();
-  }
-}
-
-const enum ChunkedState {
-  Size,
-  Data,
-  DataEnd,
-  Trailers,
-}
-
-/** Decodes `Transfer-Encoding: chunked`; a size line over 1 KiB or a bad size is malformed. */
-class ChunkedDecoder {
-  private state = ChunkedState.Size;
-  private line = '';
-  private left = 0;
-
-  push(chunk: Buffer): { data: Buffer[]; finished: boolean; malformed: boolean } {
-    const data: Buffer[] = [];
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.state === ChunkedState.Data) {
-        const take = Math.min(this.left, chunk.length - i);
-        data.push(chunk.subarray(i, i + take));
-        i += take;
-        this.left -= take;
-        if (this.left === 0) this.state = ChunkedState.DataEnd;
-        continue;
-      }
-      const byte = chunk[i++];
-      if (byte === 0x0d) continue;
-      if (byte !== 0x0a) {
-        this.line += String.fromCharCode(byte);
-        if (this.line.length > 1024) return { data, finished: false, malformed: true };
-        continue;
-      }
-      const line = this.line;
-      this.line = '';
-      if (this.state === ChunkedState.DataEnd) {
-        this.state = ChunkedState.Size;
-      } else if (this.state === ChunkedState.Trailers) {
-        if (line === '') return { data, finished: true, malformed: false };
-      } else {
-        const size = parseInt(line.split(';')[0].trim(), 16);
-        if (!Number.isSafeInteger(size) || size < 0) return { data, finished: false, malformed: true };
-        this.left = size;
-        this.state = size === 0 ? ChunkedState.Trailers : ChunkedState.Data;
-      }
-    }
-    return { data, finished: false, malformed: false };
-  }
 }
