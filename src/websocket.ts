@@ -6,7 +6,8 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import { connectClient, type ClientHandshake } from './client/connect.js';
-import { Connection, ReadyState, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './transport/connection.js';
+import { Connection, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './transport/connection.js';
+import { Session, SessionState } from './protocol/session.js';
 import type { WebSocketError } from './errors.js';
 import {
   addBrowserListener,
@@ -58,8 +59,15 @@ export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionO
   family?: number;
 }
 
+/** The ready-state values (the WebSocket API's readyState numbers). */
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+
 /** Per-connection settings the server (or the client handshake) decided. @internal */
 export interface SocketSettings extends ConnectionOptions {
+  role: 'server' | 'client';
+  maxPayload: number;
+  skipUTF8Validation: boolean;
   maxBufferedAmount: number;
   protocol: string;
   extensions: string;
@@ -91,7 +99,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   declare readonly CLOSED: typeof ReadyState.CLOSED;
 
   private connection: Connection | null = null;
-  private state: ReadyState = ReadyState.CONNECTING;
+  /** The one place the ready state and the closing handshake live (src/protocol/session.ts). */
+  private readonly session: Session;
   private binaryTypeValue: BinaryType = 'nodebuffer';
   private protocolValue = '';
   private extensionsValue = '';
@@ -109,6 +118,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
     super();
+    this.session = new Session(address === null ? 'server' : 'client');
     if (address === null) {
       this.isServerSide = true;
       return;
@@ -125,7 +135,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   // ---- properties --------------------------------------------------------------------------
 
   get readyState(): ReadyState {
-    return this.state;
+    return this.session.state as number as ReadyState;
   }
   get url(): string {
     return this.urlValue as string;
@@ -152,8 +162,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   }
   /** Whether the closing handshake completed (CloseEvent.wasClean). */
   get wasClean(): boolean {
-    const connection = this.connection;
-    return connection !== null && connection.closeFrameWasReceived && connection.closeFrameWasSent;
+    return this.session.wasClean;
   }
 
   /** @internal the raw socket, for code that reaches into ws's internals (Socket.IO/engine.io). */
@@ -181,18 +190,19 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
       callback = options;
       options = undefined;
     }
-    if (this.state === ReadyState.CONNECTING) throw notOpenError(this.state);
+    const state = this.session.state;
+    if (state === SessionState.Connecting) throw notOpenError(state);
     if (typeof data === 'number') data = String(data);
     const connection = this.connection;
     const opts = options ?? {};
     const binary = opts.binary ?? typeof data !== 'string';
-    const mask = opts.mask ?? !this.isServerSide;
+    const mask = opts.mask;
     if (isBlob(data)) {
       this.sendBlob(data, binary, opts, mask, callback);
       return;
     }
     const buffer = toBuffer(data);
-    if (this.state !== ReadyState.OPEN || connection === null) {
+    if (state !== SessionState.Open || connection === null) {
       this.discardSend(buffer.length, callback);
       return;
     }
@@ -200,25 +210,18 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     connection.sendData(buffer, binary, opts.fin ?? true, opts.compress ?? true, mask, callback);
   }
 
-  private sendBlob(blob: Blob, binary: boolean, opts: SendOptions, mask: boolean, callback?: SendCallback): void {
+  private sendBlob(blob: Blob, binary: boolean, opts: SendOptions, mask: boolean | undefined, callback?: SendCallback): void {
     const connection = this.connection;
-    if (this.state !== ReadyState.OPEN || connection === null) {
+    if (this.session.state !== SessionState.Open || connection === null) {
       this.discardSend(blob.size, callback);
       return;
     }
     // Order matters: reserve the slot now, fill it when the Blob's bytes are read.
-    connection.sendDeferred(
-      blob.size,
-      (done) => {
-        blob.arrayBuffer().then(
-          (bytes) => done(null, Buffer.from(bytes)),
-          (error: Error) => done(error),
-        );
-      },
-      binary,
-      opts.fin ?? true,
-      mask,
-      callback,
+    const fill = connection.sendDeferred(blob.size, binary, opts.fin ?? true, mask, callback);
+    if (fill === null) return;
+    blob.arrayBuffer().then(
+      (bytes) => fill(null, Buffer.from(bytes)),
+      (error: Error) => fill(error),
     );
   }
 
@@ -243,19 +246,20 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   private discardSend(length: number, callback: SendCallback | undefined): void {
     this.discardedBytes += length;
-    if (callback) process.nextTick(callback, notOpenError(this.state));
+    if (callback) process.nextTick(callback, notOpenError(this.session.state));
   }
 
   ping(data?: SendableData, mask?: boolean, callback?: SendCallback): void {
-    this.sendControlFrame(Opcode.Ping, data, mask, callback);
+    this.sendControlFrame(true, data, mask, callback);
   }
 
   pong(data?: SendableData, mask?: boolean, callback?: SendCallback): void {
-    this.sendControlFrame(Opcode.Pong, data, mask, callback);
+    this.sendControlFrame(false, data, mask, callback);
   }
 
-  private sendControlFrame(opcode: number, data: SendableData | undefined, mask: boolean | SendCallback | undefined, callback?: SendCallback): void {
-    if (this.state === ReadyState.CONNECTING) throw notOpenError(this.state);
+  private sendControlFrame(isPing: boolean, data: SendableData | undefined, mask: boolean | SendCallback | undefined, callback?: SendCallback): void {
+    const state = this.session.state;
+    if (state === SessionState.Connecting) throw notOpenError(state);
     if (typeof data === 'function') {
       callback = data as SendCallback;
       data = undefined;
@@ -268,17 +272,18 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     const buffer = data === undefined || isBlob(data) ? EMPTY : toBuffer(data);
     if (buffer.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this.connection;
-    if (this.state !== ReadyState.OPEN || connection === null) {
+    if (state !== SessionState.Open || connection === null) {
       this.discardSend(buffer.length, callback);
       return;
     }
-    connection.sendControl(opcode, buffer, (mask as boolean | undefined) ?? !this.isServerSide, callback);
+    if (isPing) connection.sendPing(buffer, mask as boolean | undefined, callback);
+    else connection.sendPongFrame(buffer, mask as boolean | undefined, callback);
   }
 
   /** @internal Write a pre-built frame (broadcast, publish) under the same slow-consumer policy as send(). */
   writeFrame(frame: Buffer): boolean {
     const connection = this.connection;
-    if (this.state !== ReadyState.OPEN || connection === null) return false;
+    if (this.session.state !== SessionState.Open || connection === null) return false;
     if (this.exceedsBufferLimit(frame.length, undefined)) return false;
     connection.sendFramed([frame]);
     return true;
@@ -287,7 +292,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   /** @internal Reserve a place for a frame built later (compressed broadcast), under the same policy. */
   reserveFrame(size: number): ((error: Error | null, buffers?: Buffer[]) => void) | null {
     const connection = this.connection;
-    if (this.state !== ReadyState.OPEN || connection === null) return null;
+    if (this.session.state !== SessionState.Open || connection === null) return null;
     if (this.exceedsBufferLimit(size, undefined)) return null;
     return connection.reserveFramed(size);
   }
@@ -311,7 +316,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   }
   private registry(): TopicRegistry<WebSocket> {
     if (this.topicRegistry === null) throw new Error('Topics are available on server-side sockets only');
-    if (this.state === ReadyState.CLOSED) throw new Error('The socket is closed');
+    if (this.session.state === SessionState.Closed) throw new Error('The socket is closed');
     return this.topicRegistry;
   }
 
@@ -325,32 +330,30 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     if (reasonBuffer !== undefined && reasonBuffer.length > 123) {
       throw new RangeError('The message must not be greater than 123 bytes');
     }
-    if (this.state === ReadyState.CLOSED) return;
-    if (this.state === ReadyState.CONNECTING) {
+    const state = this.session.state;
+    if (state === SessionState.Closed) return;
+    if (state === SessionState.Connecting) {
       this.abortHandshake('WebSocket was closed before the connection was established');
       return;
     }
-    this.state = ReadyState.CLOSING;
     this.connection?.close(code, code === undefined ? undefined : reasonBuffer);
   }
 
   terminate(): void {
-    if (this.state === ReadyState.CLOSED) return;
-    if (this.state === ReadyState.CONNECTING) {
+    const state = this.session.state;
+    if (state === SessionState.Closed) return;
+    if (state === SessionState.Connecting) {
       this.abortHandshake('WebSocket was closed before the connection was established');
       return;
     }
-    this.state = ReadyState.CLOSING;
     this.connection?.terminate();
   }
 
   pause(): void {
-    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
     this.connection?.pause();
   }
 
   resume(): void {
-    if (this.state === ReadyState.CONNECTING || this.state === ReadyState.CLOSED) return;
     this.connection?.resume();
   }
 
@@ -364,8 +367,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     this.protocolValue = settings.protocol;
     this.extensionsValue = settings.extensions;
     this.maxBufferedAmount = settings.maxBufferedAmount;
-    this.connection = new Connection(socket, this, settings);
-    this.state = ReadyState.OPEN;
+    this.session.open({ maxPayload: settings.maxPayload, skipUTF8Validation: settings.skipUTF8Validation, compressed: settings.deflate !== null });
+    this.connection = new Connection(socket, this.session, this, settings);
     this.connection.start(head);
   }
 
@@ -374,8 +377,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
    * come on the next tick, as in ws, so close() during CONNECTING returns first.
    */
   failHandshake(error: Error, emitError = true): void {
-    if (this.state === ReadyState.CLOSED || this.state === ReadyState.CLOSING) return;
-    this.state = ReadyState.CLOSING;
+    if (this.session.state !== SessionState.Connecting) return;
+    this.session.abandonOpening();
     this.handshake = null;
     process.nextTick(emitHandshakeFailure, this, emitError ? error : null);
   }
@@ -403,9 +406,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   /** @internal */
   emitClose(code: number, reason: Buffer): void {
-    if (this.state === ReadyState.CLOSED) return;
     this.handshake = null;
-    this.state = ReadyState.CLOSED;
+    this.session.transportClosed();
     this.tracker?.forget(this);
     this.emit('close', code, reason);
   }
@@ -430,12 +432,11 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   }
   /** @internal */
   onProtocolError(error: WebSocketError): void {
-    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
     this.reportError(error);
   }
   /** @internal */
-  onClosed(code: number, reason: Buffer): void {
-    this.emitClose(code, reason);
+  onClosed(): void {
+    this.emitClose(this.session.closeCode, this.session.closeReason);
   }
 
   // ---- EventTarget API ---------------------------------------------------------------------

@@ -1,109 +1,72 @@
-// Binds the sans-I/O protocol core to a socket: the ready-state machine, the ordered send queue
-// (compression is asynchronous, frames must still leave in call order), corked writes, the
-// closing handshake and its timer. The only place below the public classes that sees a socket.
+// Binds a protocol Session to a socket: feeds it the bytes that arrive, runs the inflation it asks
+// for, writes the frames it makes through the ordered send queue, and does what it says about
+// TCP (end now, or wait for the peer under the close timer). It keeps no protocol state itself.
 
 import type { Duplex } from 'node:stream';
 import { codedError, errorFromViolation, type WebSocketError } from '../errors.js';
-import { encodeCloseFrame, encodeFrame } from '../protocol/frame-writer.js';
-import { MessageReader, type ProtocolEvent } from '../protocol/message.js';
-import { Opcode } from '../protocol/opcodes.js';
-import type { ProtocolViolation } from '../protocol/violation.js';
-import type { PerMessageDeflate } from './deflate-codec.js';
+import { isRefusal, SessionState, type Session, type SessionEvent } from '../protocol/session.js';
+import type { DeflateError, PerMessageDeflate } from './deflate-codec.js';
+import { SendQueue, type FillSlot, type SendCallback } from './send-queue.js';
+import { awaitDrain, bindSocket, type SocketEventSink } from './socket-binding.js';
 
-export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+export type { SendCallback } from './send-queue.js';
 
 /** What the connection reports upward (implemented by the public WebSocket). */
 export interface ConnectionHandler {
   onMessage(fragments: Buffer[], length: number, binary: boolean): void;
   onPing(data: Buffer): void;
   onPong(data: Buffer): void;
-  /** The peer broke the protocol; a close frame with error.closeCode has been sent. */
+  /** The connection failed (§7.1.7); a close frame with error.closeCode has been sent if it could be. */
   onProtocolError(error: WebSocketError): void;
-  /** The TCP connection is gone; code 1006 when no close frame was received. */
-  onClosed(code: number, reason: Buffer): void;
+  /** The TCP connection is gone; the session holds the close code and reason. */
+  onClosed(): void;
 }
 
 export interface ConnectionOptions {
-  role: 'server' | 'client';
-  maxPayload: number;
-  skipUTF8Validation: boolean;
   autoPong: boolean;
   deflate: PerMessageDeflate | null;
   /** How long to wait for the peer's part of the closing handshake before destroying the socket. */
   closeTimeout: number;
 }
 
-export type SendCallback = (error?: Error | null) => void;
-
-/** A frame waiting its turn: ready at once, or when its compression finishes. */
-interface QueuedFrame {
-  buffers: Buffer[] | null;
-  /** Bytes this entry adds to bufferedAmount until it reaches the socket. */
-  size: number;
-  callback: SendCallback | undefined;
-  error: Error | null;
-}
-
-/** Payloads from this size are written at once instead of waiting for the tick's batch. */
-const LARGE_WRITE = 16 * 1024;
-
-/** While inflating, stop reading from the socket once this much is waiting in the parser. */
+/** While inflating or paused, stop reading from the socket once this much waits in the parser. */
 const MAX_BUFFERED_WHILE_BUSY = 1 << 20;
 
-const kConnection = Symbol('ws6455.connection');
-type BoundSocket = Duplex & { [kConnection]?: Connection };
+const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
-export class Connection {
+export function notOpenError(state: number): Error {
+  return new Error(`WebSocket is not open: readyState ${state} (${STATE_NAMES[state]})`);
+}
+
+export class Connection implements SocketEventSink {
   readonly socket: Duplex;
-  readonly role: 'server' | 'client';
-  readyState: ReadyState = ReadyState.OPEN;
+  readonly session: Session;
   /** Set on every received chunk; the shared heartbeat timer clears it when it pings. */
   heardFrom = true;
   isPaused = false;
 
   private readonly handler: ConnectionHandler;
-  private readonly reader: MessageReader;
   private readonly deflate: PerMessageDeflate | null;
   private readonly autoPong: boolean;
   private readonly closeTimeout: number;
-  private readonly masked: boolean;
-
-  private queue: QueuedFrame[] | null = null;
-  private queuedBytes = 0;
-  private corked = false;
+  private readonly queue: SendQueue;
   private inflating = false;
-  private readFailed = false;
-  private closeFrameSent = false;
-  private closeFrameReceived = false;
-  private receivedCode: number = 1006;
-  private receivedReason: Buffer = EMPTY;
   private closeTimer: NodeJS.Timeout | null = null;
-  /** The latest unanswered ping while writes are backed up. */
-  private pendingPong: Buffer | null = null;
   /** End TCP once the queue is flushed (a close frame waits behind a compressed message). */
   private endAfterQueue = false;
-  /** A 'drain' listener is registered (at most one, however many pings arrive). */
+  /** The latest unanswered ping while writes are backed up. */
+  private pendingPong: Buffer | null = null;
   private awaitingDrain = false;
-  /** Opcode of a message the user is sending in fragments (send with fin: false), else -1. */
-  private fragmentOpcode = -1;
 
-  constructor(socket: Duplex, handler: ConnectionHandler, options: ConnectionOptions) {
+  constructor(socket: Duplex, session: Session, handler: ConnectionHandler, options: ConnectionOptions) {
     this.socket = socket;
+    this.session = session;
     this.handler = handler;
-    this.role = options.role;
-    this.masked = options.role === 'client';
     this.deflate = options.deflate;
     this.autoPong = options.autoPong;
     this.closeTimeout = options.closeTimeout;
-    this.reader = new MessageReader({
-      role: options.role,
-      maxPayload: options.maxPayload,
-      maxMessageSize: options.maxPayload,
-      allowRsv1: options.deflate !== null,
-      skipUTF8Validation: options.skipUTF8Validation,
-    });
-    bindSocket(socket as BoundSocket, this);
+    this.queue = new SendQueue(socket, this);
+    bindSocket(socket, this);
   }
 
   /**
@@ -121,70 +84,62 @@ export class Connection {
 
   /** @internal */
   receiveHead(head: Buffer): void {
-    if (this.readyState === ReadyState.CLOSED) return;
+    if (this.session.state === SessionState.Closed) return;
     this.receive(head);
     if (!this.isPaused && !this.inflating) this.socket.resume();
   }
 
-  /** Feed received bytes to the protocol core. */
-  receive(chunk: Buffer): void {
+  /** Exact bytes not yet handed to the OS: our queue plus the socket's own buffer. */
+  get bufferedAmount(): number {
+    return this.queue.bufferedAmount;
+  }
+
+  /** The negotiated permessage-deflate codec, or null. */
+  get compression(): PerMessageDeflate | null {
+    return this.deflate;
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  private receive(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.heardFrom = true;
-    if (this.readFailed || this.closeFrameReceived) return;
-    this.reader.push(chunk);
+    this.session.receive(chunk);
     this.processReceived();
   }
 
-  /** Exact bytes not yet handed to the OS: our queue plus the socket's own buffer. */
-  get bufferedAmount(): number {
-    return this.queuedBytes + this.socket.writableLength;
-  }
-
-  get closeFrameWasReceived(): boolean {
-    return this.closeFrameReceived;
-  }
-
-  get closeFrameWasSent(): boolean {
-    return this.closeFrameSent;
-  }
-
-  // ---- receiving ---------------------------------------------------------------------------
-
   private processReceived(): void {
-    while (!this.inflating && !this.isPaused && !this.readFailed && !this.closeFrameReceived) {
-      const event = this.reader.next();
+    while (!this.inflating && !this.isPaused) {
+      const event = this.session.nextEvent();
       if (event === null) break;
       this.dispatch(event);
     }
-    this.applyReadBackpressure();
-  }
-
-  private applyReadBackpressure(): void {
     const busy = this.inflating || this.isPaused;
-    if (busy && this.reader.bufferedBytes > MAX_BUFFERED_WHILE_BUSY) this.socket.pause();
+    if (busy && this.session.bufferedBytes > MAX_BUFFERED_WHILE_BUSY) this.socket.pause();
     else if (!this.isPaused) this.socket.resume();
   }
 
-  private dispatch(event: ProtocolEvent): void {
+  private dispatch(event: SessionEvent): void {
     switch (event.type) {
       case 'message':
         this.handler.onMessage(event.fragments, event.length, event.binary);
         return;
       case 'ping':
-        if (this.autoPong && this.readyState === ReadyState.OPEN) this.answerPing(event.data);
+        if (this.autoPong) this.answerPing(event.data);
         this.handler.onPing(event.data);
         return;
       case 'pong':
         this.handler.onPong(event.data);
         return;
-      case 'close':
-        this.onCloseFrame(event.code, event.reason);
-        return;
       case 'compressed':
         this.inflate(event.payload, event.fin);
         return;
-      default:
-        this.fail(event);
+      case 'close':
+        this.writeClose(event.reply);
+        return;
+      case 'failed':
+        this.reportFailure(errorFromViolation(event.violation), event.violation.closeCode, event.reply);
+        return;
     }
   }
 
@@ -193,29 +148,27 @@ export class Connection {
    * backed up, only the latest ping is answered (RFC 6455 §5.5.3 allows exactly that).
    */
   private answerPing(data: Buffer): void {
-    if (this.queue === null && !this.socket.writableNeedDrain) {
-      this.sendControl(Opcode.Pong, data);
+    if (!this.queue.isWaiting && !this.socket.writableNeedDrain) {
+      this.sendPong(data);
       return;
     }
     this.pendingPong = Buffer.from(data);
     if (!this.awaitingDrain) {
       this.awaitingDrain = true;
-      this.socket.once('drain', onDrainAnswerPing);
+      awaitDrain(this.socket);
     }
   }
 
-  /** @internal */
-  onDrain(): void {
-    this.awaitingDrain = false;
-    this.sendPendingPong();
-  }
-
-  /** @internal */
-  sendPendingPong(): void {
+  private sendPendingPong(): void {
     const data = this.pendingPong;
     if (data === null) return;
     this.pendingPong = null;
-    if (this.readyState === ReadyState.OPEN) this.sendControl(Opcode.Pong, data);
+    this.sendPong(data);
+  }
+
+  private sendPong(data: Buffer): void {
+    const frame = this.session.framePong(data);
+    if (!isRefusal(frame)) this.queue.push(frame, data.length, undefined);
   }
 
   private inflate(payload: Buffer, fin: boolean): void {
@@ -225,135 +178,101 @@ export class Connection {
     deflate.decompress(
       payload,
       fin,
-      (chunk) => {
-        const problem = this.reader.appendInflated(chunk);
-        if (problem === null) return true;
-        this.fail(problem);
-        return false;
-      },
+      (chunk) => this.takeInflated(chunk),
       (error) => this.onInflated(error, fin),
     );
   }
 
-  private onInflated(error: (Error & { closeCode?: number; code?: string }) | null, fin: boolean): void {
+  private takeInflated(chunk: Buffer): boolean {
+    const failed = this.session.receiveInflated(chunk);
+    if (failed === null) return true;
+    this.dispatch(failed);
+    return false;
+  }
+
+  private onInflated(error: DeflateError | null, fin: boolean): void {
     this.inflating = false;
-    if (this.readFailed || this.readyState === ReadyState.CLOSED) return;
+    if (this.session.state === SessionState.Closed) return;
     if (error) {
-      this.failWith(error, error.closeCode ?? 1007);
+      // RFC 7692 names no close code for undecodable data: 1007, as ws sends. An abort is our
+      // own doing after a violation that was already reported.
+      if (error.code !== 'WS_ERR_DECOMPRESSION_ABORTED') this.failWith(error.closeCode ?? 1007, error);
       return;
     }
     if (fin) {
-      const result = this.reader.finishInflated();
-      if (result.type === 'message') this.handler.onMessage(result.fragments, result.length, result.binary);
-      else this.fail(result);
+      const result = this.session.finishInflated();
+      if (result !== null) this.dispatch(result);
     }
     this.processReceived();
   }
 
-  private onCloseFrame(code: number, reason: string): void {
-    this.closeFrameReceived = true;
-    this.receivedCode = code;
-    this.receivedReason = Buffer.from(reason);
-    if (!this.closeFrameSent) {
-      // §5.5.1: answer with a close frame echoing the status code.
-      this.close(code === 1005 ? undefined : code, this.receivedReason);
-      return;
-    }
-    this.finishClosingHandshake();
+  /** §7.1.7 for a failure found here (inflation, compression): the session makes the close frame. */
+  private failWith(closeCode: number, error: WebSocketError): void {
+    if (this.session.state === SessionState.Closed || this.session.hasFailed) return;
+    this.reportFailure(error, closeCode, this.session.fail(closeCode));
   }
 
-  /** Both close frames are exchanged: the server closes TCP first (§7.1.1); the client waits for it. */
-  private finishClosingHandshake(): void {
-    if (this.role === 'server') this.endWhenFlushed();
-  }
-
-  /** Close our side of TCP once every queued frame (a compression may be running) is written. */
-  private endWhenFlushed(): void {
-    if (this.queue === null) this.socket.end();
-    else this.endAfterQueue = true;
-  }
-
-  /** §7.1.7 Fail the WebSocket Connection: send a close frame with the code, then close TCP. */
-  private fail(problem: ProtocolViolation): void {
-    this.failWith(errorFromViolation(problem), problem.closeCode);
-  }
-
-  private failWith(error: WebSocketError, closeCode: number): void {
-    if (this.readFailed) return;
-    this.readFailed = true;
+  private reportFailure(error: WebSocketError, closeCode: number, reply: Buffer | null): void {
     error.closeCode = closeCode;
-    if (this.readyState === ReadyState.OPEN) {
-      this.readyState = ReadyState.CLOSING;
-      this.closeFrameSent = true;
-      this.enqueue([encodeCloseFrame(closeCode, undefined, this.masked)], 0, undefined);
-      this.endWhenFlushed();
-      this.startCloseTimer();
-    }
+    this.writeClose(reply);
     this.handler.onProtocolError(error);
   }
 
-  // ---- sending -----------------------------------------------------------------------------
+  // ---- sending ---------------------------------------------------------------------------------
 
   /**
    * Send one data frame. `fin: false` starts or continues a fragmented message; compression
    * applies only to whole messages (RSV1 belongs to the first frame of a message, RFC 7692 §6).
    */
-  sendData(data: Buffer, binary: boolean, fin: boolean, compress: boolean, mask: boolean, callback?: SendCallback): void {
-    const opcode = this.nextDataOpcode(binary, fin);
+  sendData(data: Buffer, binary: boolean, fin: boolean, compress: boolean, mask: boolean | undefined, callback?: SendCallback): void {
     const deflate = this.deflate;
-    if (deflate !== null && compress && fin && opcode !== Opcode.Continuation && data.length >= deflate.threshold) {
-      const entry = this.reserve(data.length, callback);
+    if (deflate !== null && compress && fin && !this.session.sendingFragments && data.length >= deflate.threshold) {
+      const slot = this.session.reserveData(binary, true);
+      if (isRefusal(slot)) return this.refuse(callback);
+      const fill = this.queue.reserve(data.length, callback);
       deflate.compress(data, (error, result) => {
-        if (error || result === undefined) entry.error = error ?? new Error('Compression failed');
-        else entry.buffers = encodeFrame(result, { opcode, fin: true, rsv1: true, mask });
-        this.flushQueue();
+        if (error || result === undefined) fill(error ?? new Error('Compression failed'));
+        else fill(null, this.session.frameSlot(slot, result, true, mask));
       });
       return;
     }
-    this.enqueue(encodeFrame(data, { opcode, fin, mask }), data.length, callback);
+    const frame = this.session.frameData(data, binary, fin, mask);
+    if (isRefusal(frame)) return this.refuse(callback);
+    this.queue.push(frame, data.length, callback);
   }
 
   /** A data frame whose bytes come later (a Blob being read), keeping its place in the order. */
-  sendDeferred(
-    size: number,
-    produce: (done: (error: Error | null, data?: Buffer) => void) => void,
-    binary: boolean,
-    fin: boolean,
-    mask: boolean,
-    callback?: SendCallback,
-  ): void {
-    const opcode = this.nextDataOpcode(binary, fin);
-    const entry = this.reserve(size, callback);
-    produce((error, data) => {
-      if (error || data === undefined) entry.error = error ?? new Error('No data');
-      else entry.buffers = encodeFrame(data, { opcode, fin, mask });
-      this.flushQueue();
-    });
+  sendDeferred(size: number, binary: boolean, fin: boolean, mask: boolean | undefined, callback?: SendCallback): ((error: Error | null, data?: Buffer) => void) | null {
+    const slot = this.session.reserveData(binary, fin);
+    if (isRefusal(slot)) {
+      this.refuse(callback);
+      return null;
+    }
+    const fill = this.queue.reserve(size, callback);
+    return (error, data) => {
+      if (error !== null || data === undefined) fill(error ?? new Error('No data'));
+      else fill(null, this.session.frameSlot(slot, data, false, mask));
+    };
   }
 
-  /** The opcode of the next data frame: continuation while a fragmented send is in progress. */
-  private nextDataOpcode(binary: boolean, fin: boolean): number {
-    const opcode = this.fragmentOpcode === -1 ? (binary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation;
-    this.fragmentOpcode = fin ? -1 : opcode === Opcode.Continuation ? this.fragmentOpcode : opcode;
-    return opcode;
+  sendPing(data: Buffer, mask: boolean | undefined, callback?: SendCallback): void {
+    const frame = this.session.framePing(data, mask);
+    if (isRefusal(frame)) return this.refuse(callback);
+    this.queue.push(frame, data.length, callback);
   }
 
-  private reserve(size: number, callback: SendCallback | undefined): QueuedFrame {
-    const entry: QueuedFrame = { buffers: null, size, callback, error: null };
-    (this.queue ??= []).push(entry);
-    this.queuedBytes += size;
-    return entry;
+  sendPongFrame(data: Buffer, mask: boolean | undefined, callback?: SendCallback): void {
+    const frame = this.session.framePong(data, mask);
+    if (isRefusal(frame)) return this.refuse(callback);
+    this.queue.push(frame, data.length, callback);
   }
 
-  sendControl(opcode: number, data: Buffer, mask: boolean = this.masked, callback?: SendCallback): void {
-    this.enqueue(encodeFrame(data, { opcode, fin: true, mask }), data.length, callback);
-  }
-
-  /** Pre-framed bytes (broadcast): written as they are, in order. */
+  /** Pre-framed bytes (broadcast): written as they are, in order, while the session is open. */
   sendFramed(buffers: Buffer[], callback?: SendCallback): void {
+    if (this.session.state !== SessionState.Open) return this.refuse(callback);
     let size = 0;
     for (const buffer of buffers) size += buffer.length;
-    this.enqueue(buffers, size, callback);
+    this.queue.push(buffers, size, callback);
   }
 
   /** ws's `_sender.sendFrame(list, cb)`, which engine.io (Socket.IO) calls with frames built by ws. */
@@ -361,212 +280,115 @@ export class Connection {
     this.sendFramed(list, callback);
   }
 
-  /**
-   * Keep a place in the send order for a pre-framed message whose bytes come later (a broadcast
-   * being compressed once for many sockets); call the returned function with them, or an error.
-   */
-  reserveFramed(size: number): (error: Error | null, buffers?: Buffer[]) => void {
-    const entry = this.reserve(size, undefined);
-    return (error, buffers) => {
-      if (error || buffers === undefined) entry.error = error ?? new Error('No data');
-      else entry.buffers = buffers;
-      this.flushQueue();
-    };
+  /** A place in the send order for a pre-framed message whose bytes come later (a compressed broadcast). */
+  reserveFramed(size: number): FillSlot | null {
+    if (this.session.state !== SessionState.Open) return null;
+    return this.queue.reserve(size, undefined);
   }
 
-  /** The negotiated permessage-deflate codec, or null. */
-  get compression(): PerMessageDeflate | null {
-    return this.deflate;
+  private refuse(callback: SendCallback | undefined): void {
+    if (callback) process.nextTick(callback, notOpenError(this.session.state));
   }
 
-  private enqueue(buffers: Buffer[], size: number, callback: SendCallback | undefined): void {
-    if (this.queue === null) {
-      this.write(buffers, callback);
-      return;
-    }
-    this.queue.push({ buffers, size, callback, error: null });
-    this.queuedBytes += size;
-  }
+  // ---- closing ---------------------------------------------------------------------------------
 
-  private flushQueue(): void {
-    const queue = this.queue;
-    if (queue === null) return;
-    while (queue.length > 0 && (queue[0].buffers !== null || queue[0].error !== null)) {
-      const entry = queue.shift()!;
-      this.queuedBytes -= entry.size;
-      if (entry.error !== null) {
-        if (entry.callback) entry.callback(entry.error);
-        this.failWith(codedError(entry.error.message, 'WS_ERR_COMPRESSION'), 1011);
-      } else {
-        this.write(entry.buffers!, entry.callback);
-      }
-    }
-    if (queue.length === 0) {
-      this.queue = null;
-      if (this.endAfterQueue) {
-        this.endAfterQueue = false;
-        this.socket.end();
-        return;
-      }
-      if (!this.socket.writableNeedDrain) this.sendPendingPong();
-    }
-  }
-
-  private write(buffers: Buffer[], callback: SendCallback | undefined): void {
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
-      if (callback) process.nextTick(callback, notOpenError(this.readyState));
-      return;
-    }
-    const last = buffers.length - 1;
-    if (buffers[last].length >= LARGE_WRITE) {
-      // A large payload goes out at once: batching it with others only delays it and makes
-      // the kernel take one huge writev in pieces.
-      if (this.corked) this.uncorkNow();
-      if (last > 0) socket.cork();
-      for (let i = 0; i < last; i++) socket.write(buffers[i]);
-      socket.write(buffers[last], callback);
-      if (last > 0) socket.uncork();
-      return;
-    }
-    // Everything written in one tick leaves in one writev: the single biggest win for small frames.
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
-    }
-    for (let i = 0; i < last; i++) socket.write(buffers[i]);
-    socket.write(buffers[last], callback);
-  }
-
-  /** @internal */
-  uncorkNow(): void {
-    this.corked = false;
-    this.socket.uncork();
-  }
-
-  // ---- closing -----------------------------------------------------------------------------
-
-  /** Start (or answer) the closing handshake. Code and reason were validated by the caller. */
+  /** Start (or complete) the closing handshake. Code and reason were validated by the caller. */
   close(code: number | undefined, reason: Buffer | undefined): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    if (this.readyState === ReadyState.CLOSING) {
-      if (this.closeFrameSent && this.closeFrameReceived && this.role === 'server') this.endWhenFlushed();
-      return;
-    }
-    this.readyState = ReadyState.CLOSING;
-    this.closeFrameSent = true;
-    this.enqueue([encodeCloseFrame(code, reason, this.masked)], 0, undefined);
-    if (this.closeFrameReceived) this.finishClosingHandshake();
-    this.startCloseTimer();
+    if (this.session.state === SessionState.Closed) return;
+    this.writeClose(this.session.close(code, reason));
   }
 
   terminate(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    this.readyState = ReadyState.CLOSING;
+    if (this.session.state === SessionState.Closed) return;
+    this.session.terminate();
     this.socket.destroy();
   }
 
   pause(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
+    if (this.session.state === SessionState.Closed) return;
     this.isPaused = true;
     this.socket.pause();
   }
 
   resume(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
+    if (this.session.state === SessionState.Closed) return;
     this.isPaused = false;
     this.socket.resume();
     this.processReceived();
   }
 
-  private startCloseTimer(): void {
-    if (this.closeTimer !== null) return;
-    this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
+  /** Write our close frame (if the session made one), then act on what the session says about TCP. */
+  private writeClose(frame: Buffer | null): void {
+    if (frame !== null) this.queue.push([frame], 0, undefined);
+    if (this.session.shouldCloseTransport) this.endWhenFlushed();
+    if (this.session.awaitingPeerClose && this.closeTimer === null) {
+      this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
+    }
   }
 
-  /** @internal socket events, dispatched by the shared listeners below */
+  /** Close our side of TCP once every queued frame (a compression may be running) is written. */
+  private endWhenFlushed(): void {
+    if (this.queue.isWaiting) this.endAfterQueue = true;
+    else this.socket.end();
+  }
+
+  // ---- SendQueueOwner ----------------------------------------------------------------------------
+
+  /** @internal a compressed or deferred frame could not be made: the message order is broken. */
+  onFrameFailed(error: Error): void {
+    this.failWith(1011, codedError(error.message, 'WS_ERR_COMPRESSION'));
+  }
+
+  /** @internal */
+  onQueueDrained(): void {
+    if (this.endAfterQueue) {
+      this.endAfterQueue = false;
+      this.socket.end();
+      return;
+    }
+    if (!this.socket.writableNeedDrain) this.sendPendingPong();
+  }
+
+  /** @internal */
+  notOpenError(): Error {
+    return notOpenError(this.session.state);
+  }
+
+  // ---- SocketEventSink ---------------------------------------------------------------------------
+
+  /** @internal */
   onSocketData(chunk: Buffer): void {
     this.receive(chunk);
   }
 
   /** @internal the peer sent FIN: nothing more will arrive, so finish our side too. */
   onSocketEnd(): void {
-    if (this.readyState === ReadyState.OPEN) this.readyState = ReadyState.CLOSING;
+    this.session.receiveEof();
     this.endWhenFlushed();
   }
 
   /** @internal */
+  onSocketDrain(): void {
+    this.awaitingDrain = false;
+    this.sendPendingPong();
+  }
+
+  /** @internal */
   onSocketClose(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    this.readyState = ReadyState.CLOSED;
+    if (this.session.state === SessionState.Closed) return;
+    this.session.transportClosed();
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.closeTimer = null;
     this.deflate?.cleanup();
-    this.rejectQueued();
-    this.handler.onClosed(this.receivedCode, this.receivedReason);
+    this.queue.rejectAll(notOpenError(SessionState.Closed));
+    this.handler.onClosed();
   }
-
-  private rejectQueued(): void {
-    const queue = this.queue;
-    this.queue = null;
-    this.queuedBytes = 0;
-    if (queue === null) return;
-    const error = notOpenError(ReadyState.CLOSED);
-    for (const entry of queue) if (entry.callback) entry.callback(error);
-  }
-}
-
-const EMPTY = Buffer.alloc(0);
-
-export function notOpenError(state: number): Error {
-  const names = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
-  return new Error(`WebSocket is not open: readyState ${state} (${names[state]})`);
 }
 
 function receiveHead(connection: Connection, head: Buffer): void {
   connection.receiveHead(head);
 }
 
-function uncork(connection: Connection): void {
-  connection.uncorkNow();
-}
-
 function destroySocket(socket: Duplex): void {
   socket.destroy();
-}
-
-// Shared listeners: one function for all sockets, each finding its connection through a symbol
-// field, so a connection costs no closures (memory per connection is the cost at scale).
-function onData(this: BoundSocket, chunk: Buffer): void {
-  this[kConnection]?.onSocketData(chunk);
-}
-function onEnd(this: BoundSocket): void {
-  this[kConnection]?.onSocketEnd();
-}
-function onClose(this: BoundSocket): void {
-  this[kConnection]?.onSocketClose();
-}
-function onDrainAnswerPing(this: BoundSocket): void {
-  this[kConnection]?.onDrain();
-}
-function onError(this: BoundSocket): void {
-  // After the handshake a socket error only means the connection is gone: 'close' follows with
-  // 1006, as ws reports it; the error itself is not surfaced.
-  this.destroy();
-}
-
-/** Whether a WebSocket connection already owns this socket (a second handleUpgrade is a bug). */
-export function isBoundSocket(socket: Duplex): boolean {
-  return (socket as BoundSocket)[kConnection] !== undefined;
-}
-
-function bindSocket(socket: BoundSocket, connection: Connection): void {
-  socket[kConnection] = connection;
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('close', onClose);
-  socket.on('error', onError);
-  if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
-  if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
 }

@@ -1,0 +1,142 @@
+// The ordered way out to the socket. Frames leave in the order they were sent even when some of
+// them are still being produced (compression runs asynchronously, a Blob is being read): those
+// hold a place in the queue and everything behind them waits. Small frames written in one tick
+// leave corked, in one writev.
+
+import type { Duplex } from 'node:stream';
+
+export type SendCallback = (error?: Error | null) => void;
+
+/** A frame waiting its turn: ready at once, or when its bytes are produced. */
+interface QueuedFrame {
+  buffers: Buffer[] | null;
+  /** Bytes this entry adds to the queued amount until it reaches the socket. */
+  size: number;
+  callback: SendCallback | undefined;
+  error: Error | null;
+}
+
+/** Fills a reserved place: the frame's buffers, or the error that kept them from being made. */
+export type FillSlot = (error: Error | null, buffers?: Buffer[]) => void;
+
+/** What the queue tells its owner. */
+export interface SendQueueOwner {
+  /** A reserved frame could not be produced: the connection cannot go on in order. */
+  onFrameFailed(error: Error): void;
+  /** The queue emptied (after waiting on a reserved frame). */
+  onQueueDrained(): void;
+  /** The error a send gets when the socket can no longer take it. */
+  notOpenError(): Error;
+}
+
+/** Payloads from this size are written at once instead of waiting for the tick's batch. */
+const LARGE_WRITE = 16 * 1024;
+
+export class SendQueue {
+  /** Entries behind a reserved place; null while nothing waits (the common case: write through). */
+  private queue: QueuedFrame[] | null = null;
+  private queuedBytes = 0;
+  private corked = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly owner: SendQueueOwner,
+  ) {}
+
+  /** Bytes not yet handed to the OS: our queue plus the socket's own buffer. */
+  get bufferedAmount(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Whether frames wait behind a reserved place. */
+  get isWaiting(): boolean {
+    return this.queue !== null;
+  }
+
+  /** Write a frame now, or behind the reserved places in front of it. `size` counts towards bufferedAmount. */
+  push(buffers: Buffer[], size: number, callback: SendCallback | undefined): void {
+    if (this.queue === null) {
+      this.write(buffers, callback);
+      return;
+    }
+    this.queue.push({ buffers, size, callback, error: null });
+    this.queuedBytes += size;
+  }
+
+  /** Keep a place for a frame whose bytes come later; call the returned function with them. */
+  reserve(size: number, callback: SendCallback | undefined): FillSlot {
+    const entry: QueuedFrame = { buffers: null, size, callback, error: null };
+    (this.queue ??= []).push(entry);
+    this.queuedBytes += size;
+    return (error, buffers) => {
+      if (error !== null || buffers === undefined) entry.error = error ?? new Error('No data');
+      else entry.buffers = buffers;
+      this.flush();
+    };
+  }
+
+  /** The connection closed: every waiting frame's callback gets `error`. */
+  rejectAll(error: Error): void {
+    const queue = this.queue;
+    this.queue = null;
+    this.queuedBytes = 0;
+    if (queue === null) return;
+    for (const entry of queue) if (entry.callback) entry.callback(error);
+  }
+
+  private flush(): void {
+    const queue = this.queue;
+    if (queue === null) return;
+    while (queue.length > 0 && (queue[0].buffers !== null || queue[0].error !== null)) {
+      const entry = queue.shift()!;
+      this.queuedBytes -= entry.size;
+      if (entry.error !== null) {
+        if (entry.callback) entry.callback(entry.error);
+        this.owner.onFrameFailed(entry.error);
+      } else {
+        this.write(entry.buffers!, entry.callback);
+      }
+    }
+    if (queue.length === 0 && this.queue === queue) {
+      this.queue = null;
+      this.owner.onQueueDrained();
+    }
+  }
+
+  private write(buffers: Buffer[], callback: SendCallback | undefined): void {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) {
+      if (callback) process.nextTick(callback, this.owner.notOpenError());
+      return;
+    }
+    const last = buffers.length - 1;
+    if (buffers[last].length >= LARGE_WRITE) {
+      // A large payload goes out at once: batching it with others only delays it and makes
+      // the kernel take one huge writev in pieces.
+      if (this.corked) this.uncork();
+      if (last > 0) socket.cork();
+      for (let i = 0; i < last; i++) socket.write(buffers[i]);
+      socket.write(buffers[last], callback);
+      if (last > 0) socket.uncork();
+      return;
+    }
+    // Everything written in one tick leaves in one writev: the single biggest win for small frames.
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncorkQueue, this);
+    }
+    for (let i = 0; i < last; i++) socket.write(buffers[i]);
+    socket.write(buffers[last], callback);
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+}
+
+function uncorkQueue(queue: SendQueue): void {
+  queue.uncork();
+}
