@@ -8,8 +8,12 @@ import { headerHasToken, isFieldValue, isToken, parseTokenList } from './tokens.
 
 /** RFC 6455 §1.3: the GUID appended to the client's key before hashing. */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-/** The only protocol version this library speaks (RFC 6455 §4.1 item 9). */
-const SUPPORTED_VERSION = '13';
+/**
+ * The versions this server speaks, as listed in its refusals: 13 (RFC 6455 §4.1 item 9) and 8, the
+ * hybi-08..12 drafts' number, whose framing is that of 13 (only the origin header is named
+ * Sec-WebSocket-Origin). ws accepts both; so do we, so that any client ws serves is served.
+ */
+export const SUPPORTED_VERSIONS = '13, 8';
 
 export interface UpgradeRequestInfo {
   key: string;
@@ -17,7 +21,8 @@ export interface UpgradeRequestInfo {
   protocols: string[];
   /** raw Sec-WebSocket-Extensions header or undefined */
   extensions: string | undefined;
-  version: 13;
+  /** 13, or 8 for a hybi-08..12 draft client (same framing; Sec-WebSocket-Origin instead of Origin) */
+  version: 13 | 8;
 }
 
 export type UpgradeValidation =
@@ -26,7 +31,7 @@ export type UpgradeValidation =
       ok: false;
       status: number;
       message: string;
-      /** extra response headers, e.g. { 'Sec-WebSocket-Version': '13' } with 426 */
+      /** extra response headers, e.g. { 'Sec-WebSocket-Version': '13, 8' } with 400 */
       headers?: Record<string, string>;
     };
 
@@ -41,8 +46,9 @@ type UpgradeRejection = Extract<UpgradeValidation, { ok: false }>;
  * - Upgrade containing the token `websocket` and Connection containing `upgrade`, compared
  *   case-insensitively within comma lists, else 400;
  * - Sec-WebSocket-Key decoding to 16 bytes (22 base64 characters and '=='), else 400;
- * - Sec-WebSocket-Version `13`, else 426 with `Sec-WebSocket-Version: 13`, also when it is missing:
- *   §4.2.2 answers any version the server does not understand with the versions it does;
+ * - Sec-WebSocket-Version `13` or `8`, else 400 with `Sec-WebSocket-Version: 13, 8`, also when it is
+ *   missing. §4.2.2 asks for "an appropriate HTTP error code (such as 426 Upgrade Required)" and the
+ *   versions understood; §4.4's own example answers 400 with the list, and so does ws: we do as ws;
  * - Sec-WebSocket-Protocol, when present, a list of distinct tokens, else 400.
  * Sec-WebSocket-Extensions is returned raw; the caller negotiates it.
  */
@@ -60,14 +66,16 @@ export function validateUpgradeRequest(
   if (!headerHasToken(headers['connection'], 'upgrade')) return reject(400, 'Invalid Connection header');
   const key = headers['sec-websocket-key'];
   if (key === undefined || !isValidKey(key)) return reject(400, 'Missing or invalid Sec-WebSocket-Key header');
-  if (headers['sec-websocket-version'] !== SUPPORTED_VERSION) {
-    return reject(426, 'Missing or invalid Sec-WebSocket-Version header', { 'Sec-WebSocket-Version': SUPPORTED_VERSION });
+  const versionHeader = headers['sec-websocket-version'];
+  const version = versionHeader === '13' ? 13 : versionHeader === '8' ? 8 : 0;
+  if (version === 0) {
+    return reject(400, 'Missing or invalid Sec-WebSocket-Version header', { 'Sec-WebSocket-Version': SUPPORTED_VERSIONS });
   }
   const protocols = parseOfferedProtocols(headers['sec-websocket-protocol']);
   if (protocols === null) return reject(400, 'Invalid Sec-WebSocket-Protocol header');
   return {
     ok: true,
-    info: { key, protocols, extensions: headers['sec-websocket-extensions'], version: 13 },
+    info: { key, protocols, extensions: headers['sec-websocket-extensions'], version },
   };
 }
 
@@ -112,6 +120,30 @@ export function computeAcceptKey(key: string): string {
 }
 
 /**
+ * The lines of a 101 response: status line, Upgrade, Connection, Sec-WebSocket-Accept, then
+ * Sec-WebSocket-Protocol / Sec-WebSocket-Extensions when not empty. The server shows this array
+ * to its 'headers' listeners, which may add lines (as ws allows), then writes it with
+ * `serializeResponseHead`.
+ */
+export function acceptResponseLines(acceptKey: string, options: { protocol?: string; extensions?: string }): string[] {
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptKey}`];
+  if (options.protocol !== undefined && options.protocol !== '') lines.push(`Sec-WebSocket-Protocol: ${options.protocol}`);
+  if (options.extensions !== undefined && options.extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${options.extensions}`);
+  return lines;
+}
+
+/**
+ * A status line and header lines ('Name: value') joined into a response head ending with the
+ * blank line. Every header line is checked (see buildAcceptResponse), as some come from the
+ * application ('headers' listeners, handleProtocols).
+ */
+export function serializeResponseHead(lines: readonly string[]): string {
+  let head = `${lines[0]}\r\n`;
+  for (let index = 1; index < lines.length; index++) head += `${checkedRawLine(lines[index]!)}\r\n`;
+  return `${head}\r\n`;
+}
+
+/**
  * 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: …\r\n' + optional Sec-WebSocket-Protocol / Sec-WebSocket-Extensions + extra lines (as given, already 'Name: value') + '\r\n'
  *
  * Throws a TypeError when a value would break the response into extra lines (CR, LF or another
@@ -122,20 +154,9 @@ export function buildAcceptResponse(
   acceptKey: string,
   options: { protocol?: string; extensions?: string; extraHeaderLines?: string[] },
 ): string {
-  const lines = [
-    'HTTP/1.1 101 Switching Protocols',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    headerLine('Sec-WebSocket-Accept', acceptKey),
-  ];
-  if (options.protocol !== undefined && options.protocol !== '') {
-    lines.push(headerLine('Sec-WebSocket-Protocol', options.protocol));
-  }
-  if (options.extensions !== undefined && options.extensions !== '') {
-    lines.push(headerLine('Sec-WebSocket-Extensions', options.extensions));
-  }
-  for (const line of options.extraHeaderLines ?? []) lines.push(checkedRawLine(line));
-  return `${lines.join('\r\n')}\r\n\r\n`;
+  const lines = acceptResponseLines(acceptKey, options);
+  for (const line of options.extraHeaderLines ?? []) lines.push(line);
+  return serializeResponseHead(lines);
 }
 
 /**

@@ -1,11 +1,12 @@
 // Standalone mode's front door: reads one HTTP request head from a raw socket with a size limit
 // and a deadline kept by one shared sweep timer, then hands the request to the upgrade pipeline.
 
+import { IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HttpHeadParser, type HttpHead } from '../handshake/http-parser.js';
 import { abortHandshake, onHandshakeSocketError } from './http-refusal.js';
-import type { UpgradeRequest } from './websocket-server.js';
+import type { UpgradeRequest } from './server-options.js';
 
 /** What the front door needs from the server. */
 export interface FrontDoorHost {
@@ -79,16 +80,25 @@ export function sweepPendingHandshakes(server: { sweepPending(): void }): void {
   server.sweepPending();
 }
 
+/**
+ * Standalone mode's `req`: a real http.IncomingMessage over the socket, as node's http server
+ * would have made for an upgrade (ws hands those out), so that `instanceof`, `req.socket`,
+ * `req.headers` and the stream's methods and events behave the same. Costs one Readable per
+ * handshake (see README, Benchmarks, for the measured difference).
+ */
 export function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequest {
-  return {
-    method: head.method ?? '',
-    url: head.url ?? '/',
-    headers: head.headers,
-    rawHeaders: head.rawHeaders,
-    httpVersion: head.httpVersion,
-    httpVersionMajor: head.httpVersionMajor,
-    httpVersionMinor: head.httpVersionMinor,
-    socket,
-    connection: socket,
-  };
+  const req = new IncomingMessage(socket) as UpgradeRequest;
+  req.method = head.method ?? '';
+  req.url = head.url ?? '/';
+  req.httpVersion = head.httpVersion;
+  req.httpVersionMajor = head.httpVersionMajor;
+  req.httpVersionMinor = head.httpVersionMinor;
+  req.rawHeaders = head.rawHeaders;
+  // Our parser's object: names lower-cased, repeated values joined with ', ' (node keeps the first
+  // of a few singleton headers instead; a valid handshake repeats none of them).
+  req.headers = head.headers;
+  req.complete = true;
+  // node sets this (undeclared in @types/node) on every request it hands to 'upgrade'.
+  (req as { upgrade?: boolean }).upgrade = true;
+  return req;
 }

@@ -113,16 +113,25 @@ describe('§4.2.1 item 5: Sec-WebSocket-Key is base64 of 16 bytes', () => {
   });
 });
 
-describe('§4.2.1 item 6 and §4.4: Sec-WebSocket-Version must be 13', () => {
+// Version decision (issue 11): 13 and 8 (hybi-08..12, same framing) are accepted as ws does; others
+// get 400 with the list, as ws and RFC 6455 §4.4's own example answer.
+describe('§4.2.1 item 6 and §4.4: Sec-WebSocket-Version must be 13 (or 8, as ws accepts)', () => {
+  it.each([
+    ['version 13', '13', 13],
+    ['version 8', '8', 8],
+  ])('%s is accepted', (_name, version, expected) => {
+    const result = validateUpgradeRequest(validRequest({ 'sec-websocket-version': version }));
+    expect(result.ok && result.info.version).toBe(expected);
+  });
   it.each([
     ['missing', undefined],
-    ['version 8', '8'],
+    ['version 7', '7'],
     ['version 14', '14'],
     ['a list', '13, 8'],
     ['empty', ''],
-  ])('%s is 426 with Sec-WebSocket-Version: 13', (_name, version) => {
-    expectRejected(validateUpgradeRequest(validRequest({ 'sec-websocket-version': version })), 426, {
-      'Sec-WebSocket-Version': '13',
+  ])('%s is 400 with Sec-WebSocket-Version: 13, 8', (_name, version) => {
+    expectRejected(validateUpgradeRequest(validRequest({ 'sec-websocket-version': version })), 400, {
+      'Sec-WebSocket-Version': '13, 8',
     });
   });
 });
