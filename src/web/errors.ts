@@ -57,7 +57,7 @@ export class WebSocketError extends DOMException {
   }
 
   /** @internal An error for a connection that failed or closed uncleanly (code 1006 is not a script's to choose). */
-  static fromClose(message: string, code: number, reason: string): WebSocketError {
+  static fromClose(message: string, code: number | null, reason: string): WebSocketError {
     const error = new WebSocketError(message);
     error[kCloseCode] = code;
     error[kReason] = reason;

@@ -1,9 +1,11 @@
 // Event handler IDL attributes (onopen, onmessage, ...) as HTML defines them: the first non-null
 // value adds one listener, in the listener order of that moment; later values replace the
-// callback in place; null removes it. The type is [LegacyTreatNonCallableAsNull] EventHandler,
-// so anything that is not callable, including an object with handleEvent, is stored as null.
+// callback in place; null removes it. The type is [LegacyTreatNonCallableAsNull] EventHandler:
+// a value that is not an object reads back as null, while an object that is not callable (one with
+// handleEvent, say) is kept and read back as set, but never called (WebIDL "invoke a callback
+// function" returns undefined for it). Chromium behaves the same.
 
-type Handler = (this: EventTarget, event: Event) => unknown;
+type Handler = ((this: EventTarget, event: Event) => unknown) | object;
 
 interface HandlerSlot {
   value: Handler;
@@ -18,7 +20,7 @@ export function getEventHandler(handlers: HandlerMap, type: string): Handler | n
 
 export function setEventHandler(target: EventTarget, handlers: HandlerMap, type: string, value: unknown): void {
   const slot = handlers.get(type);
-  if (typeof value !== 'function') {
+  if ((typeof value !== 'object' || value === null) && typeof value !== 'function') {
     if (slot !== undefined) {
       target.removeEventListener(type, slot.listener);
       handlers.delete(type);
@@ -34,7 +36,8 @@ export function setEventHandler(target: EventTarget, handlers: HandlerMap, type:
     listener(event: Event): void {
       // HTML's event handler processing: the callback's `this` is the target, and a return value
       // of false cancels the event.
-      if (created.value.call(target, event) === false) event.preventDefault();
+      const callback = created.value;
+      if (typeof callback === 'function' && (callback as (event: Event) => unknown).call(target, event) === false) event.preventDefault();
     },
   };
   handlers.set(type, created);

@@ -4,4 +4,5 @@
 export { WebSocket, type BinaryType } from './websocket.js';
 export { CloseEvent, MessageEvent, type CloseEventInit, type MessageEventInit } from './events.js';
 export { WebSocketError, type WebSocketCloseInfo } from './errors.js';
+export { WebSocketStream, type WebSocketStreamOptions, type WebSocketOpenInfo } from './websocket-stream.js';
 export { setBaseURL, getBaseURL } from './url.js';
