@@ -39,3 +39,30 @@ export interface ScaleOutAdapter {
   /** Stops receiving and forwarding; leaves clients the user passed in open (the user owns them). */
   close(): Promise<void>;
 }
+
+/** A forwarded message read back from a shared log, with the id its publisher gave it. */
+export interface LoggedMessage {
+  messageId: string;
+  message: ForwardedMessage & { data: Buffer };
+}
+
+/**
+ * An adapter whose messages sit in a shared, ordered log (the Redis Streams adapter): session
+ * resume (the server's `sessionResume` option) uses it to hand a session from one node to another.
+ */
+export interface ResumableAdapter extends ScaleOutAdapter {
+  /** The id of the message being delivered through LocalDelivery right now, or of the last one forwarded. */
+  readonly currentMessageId: string | undefined;
+  /** An opaque mark: every message logged up to it has been delivered on this node. */
+  position(): string;
+  /** Every message logged after `position`, in log order (this node's own included). */
+  readSince(position: string): Promise<LoggedMessage[]>;
+  /** Keeps a session's state for `ttlMs`, for whichever node the client comes back to. */
+  saveSession(sessionId: string, state: Buffer, ttlMs: number): Promise<void>;
+  /** Takes (reads and deletes, atomically) a saved session; undefined when there is none. */
+  takeSession(sessionId: string): Promise<Buffer | undefined>;
+}
+
+export function isResumableAdapter(adapter: ScaleOutAdapter | null | undefined): adapter is ResumableAdapter {
+  return adapter != null && typeof (adapter as Partial<ResumableAdapter>).readSince === 'function';
+}

@@ -21,6 +21,7 @@ export interface RedisEventSource {
 /** A node-redis (`redis` package, v4 or v5) client, made with `createClient()` and connected. */
 export interface NodeRedisClient extends RedisEventSource {
   readonly isReady: boolean;
+  ping(): Promise<unknown>;
   publish(channel: string, message: Buffer): Promise<unknown>;
   subscribe(channel: string, listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<unknown>;
   unsubscribe(channel: string, listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<unknown>;
@@ -29,6 +30,7 @@ export interface NodeRedisClient extends RedisEventSource {
 /** An `ioredis` client (`new Redis(...)`). */
 export interface IoRedisClient extends RedisEventSource {
   readonly status: string;
+  ping(): Promise<unknown>;
   publish(channel: string, message: Buffer): Promise<unknown>;
   subscribe(channel: string): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
@@ -40,6 +42,8 @@ export type RedisClient = NodeRedisClient | IoRedisClient;
 export interface PubSubConnection {
   /** False while the client is known to be disconnected; a publish would only queue or fail. */
   isReady(): boolean;
+  /** PING, for the health check; rejects rather than throws. */
+  ping(): Promise<unknown>;
   publish(channel: string, message: Buffer): Promise<unknown>;
   subscribe(channel: string, onMessage: (message: Buffer) => void): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
@@ -66,6 +70,7 @@ function wrapNodeRedis(client: NodeRedisClient): PubSubConnection {
   let bufferListener: ((message: Buffer) => void) | undefined;
   return {
     isReady: () => client.isReady,
+    ping: () => Promise.resolve().then(() => client.ping()),
     publish: (channel, message) => client.publish(channel, message),
     subscribe(channel, onMessage) {
       bufferListener ??= (message: Buffer) => onMessage(message);
@@ -81,6 +86,7 @@ function wrapIoRedis(client: IoRedisClient): PubSubConnection {
   let detachMessages: (() => void) | undefined;
   return {
     isReady: () => client.status === 'ready',
+    ping: () => Promise.resolve().then(() => client.ping()),
     publish: (channel, message) => client.publish(channel, message),
     subscribe(channel, onMessage) {
       // ioredis reports messages of every channel on one event, so filter by name; the

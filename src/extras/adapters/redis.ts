@@ -11,10 +11,14 @@
 //   length is a memory leak. Each outage is reported once on 'error'.
 // - After an outage the clients reconnect by themselves (both libraries do); on the subscriber's
 //   'ready' the adapter subscribes again, which is a no-op if the library already did.
+// - A Redis that hangs keeps its connections open, so neither library notices: a PING with a
+//   deadline (health-check.ts) does, and the adapter reports 'degraded' once per outage and
+//   'recovered' once when Redis answers again. While degraded, messages stay local (dropped).
 
 import { EventEmitter } from 'node:events';
 import type { ForwardedMessage, LocalDelivery, ScaleOutAdapter } from './adapter.js';
 import { createNodeId, decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { HealthCheck, type HealthCheckOptions } from './health-check.js';
 import { type PubSubConnection, type RedisClient, wrapRedisClient } from './redis-clients.js';
 
 export type { IoRedisClient, NodeRedisClient, RedisClient } from './redis-clients.js';
@@ -32,6 +36,8 @@ export interface RedisAdapterOptions {
   subscriber: RedisClient;
   /** Redis channel shared by every node of one deployment. Default: 'ws6455'. */
   channel?: string;
+  /** PING the publisher with a deadline, to notice a Redis that hangs. Default { interval: 1000, timeout: 2000 }; false disables it. */
+  healthCheck?: HealthCheckOptions | false;
 }
 
 export type RedisAdapterErrorCode =
@@ -46,7 +52,11 @@ export type RedisAdapterErrorCode =
   /** The message could not be forwarded as given (e.g. a topic over 65535 bytes). */
   | 'ERR_UNFORWARDABLE'
   /** The server threw while delivering a message from another node. */
-  | 'ERR_LOCAL_DELIVERY';
+  | 'ERR_LOCAL_DELIVERY'
+  /** Redis did not answer a health-check PING in time: it hangs (reported once per outage; 'degraded' too). */
+  | 'ERR_REDIS_UNRESPONSIVE'
+  /** Streams adapter: the local outbox is full and messages give way (reported once per outage). */
+  | 'ERR_OUTBOX_FULL';
 
 export class RedisAdapterError extends Error {
   override readonly name = 'RedisAdapterError';
@@ -73,6 +83,10 @@ export interface RedisAdapterEvents {
   error: [error: RedisAdapterError];
   /** The subscription is (again) in place: emitted after the first SUBSCRIBE and after each reconnection. */
   subscribed: [];
+  /** Redis stopped answering PING within the deadline (once per outage); an ERR_REDIS_UNRESPONSIVE error follows. */
+  degraded: [silentMs: number];
+  /** Redis answers again after 'degraded' (once). */
+  recovered: [];
 }
 
 export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements ScaleOutAdapter {
@@ -86,6 +100,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
   readonly #publisher: PubSubConnection;
   readonly #subscriber: PubSubConnection;
   readonly #unwatch: Array<() => void> = [];
+  readonly #health: HealthCheck | undefined;
   #local: LocalDelivery | undefined;
   #outageReported = false;
   #closed = false;
@@ -104,6 +119,10 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
       }),
       this.#subscriber.watch('ready', () => void this.#subscribe().catch(() => {})),
     );
+    if (options.healthCheck !== false) {
+      this.#health = new HealthCheck(() => this.#publisher.ping(), () => this.#publisher.isReady(), (healthy, silentMs) => this.#onHealth(healthy, silentMs), options.healthCheck);
+      this.#health.start();
+    }
     this.ready = this.#subscribe();
     // Marks the promise handled: a user who never awaits `ready` still hears of failure on 'error'.
     this.ready.catch(() => {});
@@ -115,7 +134,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
 
   forward(message: ForwardedMessage): void {
     if (this.#closed) return;
-    if (!this.#publisher.isReady()) {
+    if (!this.#publisher.isReady() || this.#health?.healthy === false) {
       this.#dropWhileUnavailable();
       return;
     }
@@ -136,6 +155,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
     if (this.#closed) return;
     this.#closed = true;
     this.#local = undefined;
+    this.#health?.stop();
     for (const unwatch of this.#unwatch.splice(0)) unwatch();
     if (this.#subscriber.isReady()) await this.#subscriber.unsubscribe(this.channel).catch(() => {});
   }
@@ -182,6 +202,18 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
     this.#report(
       new RedisAdapterError('ERR_REDIS_UNAVAILABLE', 'Redis publisher is disconnected; messages stay local until it is back'),
     );
+  }
+
+  #onHealth(healthy: boolean, silentMs: number): void {
+    if (healthy) {
+      this.#outageReported = false;
+      this.emit('recovered');
+      return;
+    }
+    // The drop report that follows belongs to this outage: say it once, here.
+    this.#outageReported = true;
+    this.emit('degraded', silentMs);
+    this.#report(new RedisAdapterError('ERR_REDIS_UNRESPONSIVE', `Redis did not answer PING within ${silentMs} ms; messages stay local`));
   }
 
   #report(error: RedisAdapterError): void {

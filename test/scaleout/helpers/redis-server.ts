@@ -57,7 +57,18 @@ export class RedisServer {
     await exited;
   }
 
+  /** SIGSTOP: the process hangs with its connections open, as a frozen Redis does. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   async dispose(): Promise<void> {
+    this.resume();
     await this.stop();
     rmSync(this.#dir, { recursive: true, force: true });
   }
