@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import type { HeartbeatOptions } from './heartbeat.js';
 import type { WebSocket } from '../websocket.js';
@@ -106,6 +107,8 @@ export function resolveServerOptions(options: ServerOptions | undefined): Resolv
   if (deflate !== undefined && typeof deflate !== 'boolean') {
     if (deflate === null || typeof deflate !== 'object') throw new TypeError('The "perMessageDeflate" option must be a boolean or an object');
     validatePerMessageDeflateOptions(deflate);
+    checkZlibOptions('zlibDeflateOptions', deflate.zlibDeflateOptions, createDeflateRaw);
+    checkZlibOptions('zlibInflateOptions', deflate.zlibInflateOptions, createInflateRaw);
   }
   const resolved: ResolvedOptions = {
     clientTracking: true,
@@ -169,4 +172,15 @@ function checkNumbers(options: ServerOptions): void {
     // net.Server#listen would throw this later, after the server object exists.
     throw new RangeError(`The "port" option must be an integer from 0 to 65535, got ${String(port)}`);
   }
+}
+
+/**
+ * zlib's own check of its options (level, memLevel, windowBits, strategy...), run once here: a
+ * context is created and closed at once, so that a bad value throws now rather than at the first
+ * compressed message of a running connection.
+ */
+function checkZlibOptions(name: string, options: ZlibOptions | undefined, create: (options: ZlibOptions) => { close(): void }): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') throw new TypeError(`The "perMessageDeflate.${name}" option must be an object`);
+  create(options).close();
 }
