@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, setBaseURL } from '../../src/web/index.js';
+import { CloseEvent, WebSocket, setBaseURL } from '../../src/web/index.js';
 import { nextEvent, startEchoServer, type EchoServer } from './helpers.js';
 
 let server: EchoServer;
