@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import type { HeartbeatOptions } from './heartbeat.js';
+import type { SessionResumeOptions } from './session-resume.js'; // issue 16
 import type { WebSocket } from '../websocket.js';
 
 export interface VerifyClientInfo {
@@ -57,6 +58,12 @@ export interface ServerOptions {
   maxBufferedAmount?: number;
   /** Built-in keep-alive: ping every `interval` ms, terminate clients silent for `timeout` ms. Default off. */
   heartbeat?: HeartbeatOptions;
+  /**
+   * Issue 16: keep what a disconnected client missed and give it back when it reconnects with its
+   * session id and offset (README, "Session resume"); `true` for the defaults
+   * ({ ttl: 60000, maxMessages: 1000, maxBytes: 1048576, handoverWait: 2000 }). Default false.
+   */
+  sessionResume?: boolean | SessionResumeOptions;
   /**
    * ws 8: whether 'message', 'ping' and 'pong' may be emitted several times in one tick. Accepted for
    * compatibility; ws6455 always behaves as with ws's default (true). Default true.
@@ -169,8 +176,9 @@ function checkNumbers(options: ServerOptions): void {
   }
   const port = options.port;
   if (port != null && !(Number.isInteger(Number(port)) && Number(port) >= 0 && Number(port) < 65536)) {
-    // net.Server#listen would throw this later, after the server object exists.
-    throw new RangeError(`The "port" option must be an integer from 0 to 65535, got ${String(port)}`);
+    // net.Server#listen would throw this later, after the server object exists; same class and code.
+    const error = new RangeError(`The "port" option must be an integer from 0 to 65535, got ${String(port)}`);
+    throw Object.assign(error, { code: 'ERR_SOCKET_BAD_PORT' });
   }
 }
 

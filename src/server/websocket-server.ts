@@ -19,7 +19,11 @@ import type { LocalDelivery, ScaleOutAdapter } from '../extras/adapters/adapter.
 import type { SendableData } from '../send-data.js';
 import type { WebSocket } from '../websocket.js';
 import { resolveServerOptions, type ResolvedOptions, type ServerOptions, type UpgradeRequest } from './server-options.js';
+import type { ServerOptions as PublicServerOptions, WebSocketServerEvents } from './server-types.js';
 import { runUpgrade, type UpgradeCallback, type UpgradeHost } from './upgrade.js';
+// Issue 16 (scale-out): session resume and graceful drain live in their own files.
+import { SessionResume } from './session-resume.js';
+import { drainConnections, type DrainOptions } from './drain.js';
 
 export type { ServerOptions, UpgradeRequest, VerifyClientCallback, VerifyClientInfo } from './server-options.js';
 
@@ -35,7 +39,10 @@ const enum ServerState {
   Closed,
 }
 
-export class WebSocketServer extends EventEmitter implements LocalDelivery, UpgradeHost {
+// Generic as in ws's types (issue 11): T is the WebSocket class to instantiate, U the http server's request class.
+export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U extends typeof IncomingMessage = typeof IncomingMessage>
+  extends EventEmitter
+  implements LocalDelivery, UpgradeHost {
   readonly options: ResolvedOptions;
   /** @internal null when permessage-deflate is off */
   readonly deflateOptions: PerMessageDeflateOptions | null;
@@ -51,21 +58,28 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery, Upgr
   private adapter: ScaleOutAdapter | null = null;
   private state = ServerState.Running;
   private removeServerListeners: (() => void) | null = null;
+  /** Issue 16: the `sessionResume` option's state; null when off. */
+  private readonly sessions: SessionResume | null;
+  /** Issue 16: set by drain(); new upgrades are refused (503) so the load balancer picks another node. */
+  private draining = false;
 
   /** Every option is checked here, before any socket or listener exists (see server-options.ts). */
-  constructor(options: ServerOptions, callback?: () => void) {
+  constructor(options?: PublicServerOptions<T, U>, callback?: () => void) {
     super();
-    this.options = resolveServerOptions(options);
+    this.options = resolveServerOptions(options as ServerOptions | undefined);
     const deflate = this.options.perMessageDeflate ?? false;
     // As ws: `true` reads back as `{}` in wss.options.
     if (deflate === true) this.options.perMessageDeflate = {};
     this.deflateOptions = deflate === false ? null : deflate === true ? {} : deflate;
     this.heartbeat = this.options.heartbeat ? new Heartbeat(this.clientSet, this.options.heartbeat) : null;
+    // Issue 16: session resume hook (see session-resume.ts).
+    this.sessions = this.options.sessionResume ? new SessionResume(this, this.options.sessionResume, () => this.adapter) : null;
     if (this.options.port != null) {
       this.server = net.createServer({ noDelay: true }, (socket) => this.onRawSocket(socket));
       this.ownsServer = true;
-      this.listenTo(this.server);
+      // As ws: the callback is registered by listen() before our 'listening' forwarder, so it runs first.
       this.server.listen(this.options.port, this.options.host ?? undefined, this.options.backlog ?? 511, callback);
+      this.listenTo(this.server);
     } else {
       this.server = this.options.server || null;
       this.ownsServer = false;
@@ -88,8 +102,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery, Upgr
   }
 
   /** Open connections; undefined with `clientTracking: false`, as in ws. */
-  get clients(): Set<WebSocket> {
-    return (this.options.clientTracking ? this.clientSet : undefined) as Set<WebSocket>;
+  get clients(): Set<InstanceType<T>> {
+    return (this.options.clientTracking ? this.clientSet : undefined) as Set<InstanceType<T>>;
   }
 
   address(): net.AddressInfo | string | null {
@@ -104,7 +118,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery, Upgr
 
   /** @internal UpgradeHost: false once close() was called. */
   get accepting(): boolean {
-    return this.state === ServerState.Running;
+    return this.state === ServerState.Running && !this.draining;
   }
 
   /** ws's hook: whether this server handles the request (path match, query string ignored). */
@@ -187,8 +201,8 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery, Upgr
    * Validate and complete an upgrade (noServer mode calls this from its own 'upgrade' handler).
    * On success `callback(ws, req)`; on failure the socket gets an HTTP error and is closed.
    */
-  handleUpgrade(req: UpgradeRequest | IncomingMessage, socket: Duplex, head: Buffer, callback: UpgradeCallback): void {
-    runUpgrade(this, req as UpgradeRequest, socket, head, callback);
+  handleUpgrade(req: InstanceType<U>, socket: Duplex, head: Buffer, callback: (client: InstanceType<T>, request: InstanceType<U>) => void): void {
+    runUpgrade(this, req as UpgradeRequest, socket, head, callback as unknown as UpgradeCallback);
   }
 
   /** @internal UpgradeHost: the 101 was written. */
@@ -198,6 +212,7 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery, Upgr
     ws.tracker = this;
     if (this.options.clientTracking) this.clientSet.add(ws);
     this.heartbeat?.start();
+    this.sessions?.attach(ws, socket); // Issue 16: session resume hook
   }
 
   /** @internal a client closed (called by the WebSocket just before its 'close' event) */
@@ -249,6 +264,16 @@ export class WebSocketServer extends EventEmitter implements LocalDelivery, Upgr
     const subscribers = this.topics.subscribers(topic);
     if (subscribers === undefined || subscribers.size === 0) return 0;
     return writeBroadcast(message, subscribers, options);
+  }
+
+  /**
+   * Issue 16, rolling restarts: refuse new connections (503) and close the open ones a few at a
+   * time over `over` ms with 1012 (Service Restart), so clients reconnect spread over time to the
+   * other nodes. Resolves once every connection has closed; call close() afterwards.
+   */
+  drain(options?: DrainOptions): Promise<void> {
+    this.draining = true;
+    return drainConnections(this.clientSet, options);
   }
 
   /** Join processes or machines: broadcasts and publishes then reach their clients too. */
@@ -306,3 +331,23 @@ function emitClose(server: WebSocketServer): void {
   server.markClosed();
   server.emit('close');
 }
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the string | symbol fallback is EventEmitter's own signature */
+/** Typed listeners for every event (server-types.ts), with EventEmitter's signature as the fallback. */
+export interface WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U extends typeof IncomingMessage = typeof IncomingMessage> {
+  on<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  on(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  once<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  once(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  off<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  off(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  addListener<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  addListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  removeListener<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  removeListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  prependListener<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  prependListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  prependOnceListener<K extends keyof WebSocketServerEvents<T, U>>(event: K, listener: (this: this, ...args: WebSocketServerEvents<T, U>[K]) => void): this;
+  prependOnceListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
