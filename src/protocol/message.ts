@@ -86,10 +86,10 @@ export class MessageReader {
   /** Whether the data message in progress on the wire started with RSV1. */
   private wireCompressed = false;
   /**
-   * Binary flags of compressed messages whose frames were handed out but whose inflation is
-   * not finished, oldest first: the caller may read ahead while inflation runs asynchronously.
+   * Whether the compressed message whose frames were handed out for inflation is binary. The
+   * caller stops reading while it inflates, so at most one such message is in progress.
    */
-  private pendingInflations: boolean[] | null = null;
+  private inflatingBinary = false;
   private inflationStarted = false;
   private failure: ProtocolViolation | null = null;
   /** Leading payload bytes of the frame still arriving whose UTF-8 was already checked. */
@@ -156,7 +156,6 @@ export class MessageReader {
   finishInflated(): MessageEvent | ViolationEvent {
     if (this.failure !== null) return this.failure;
     this.startInflation();
-    this.pendingInflations?.shift();
     this.inflationStarted = false;
     const result = this.inflatedBody.finish();
     return isViolation(result) ? this.fail(result) : result;
@@ -165,7 +164,7 @@ export class MessageReader {
   private startInflation(): void {
     if (this.inflationStarted) return;
     this.inflationStarted = true;
-    this.inflatedBody.start(this.pendingInflations?.[0] ?? false);
+    this.inflatedBody.start(this.inflatingBinary);
   }
 
   private fail(failure: ProtocolViolation): ProtocolViolation {
@@ -218,7 +217,7 @@ export class MessageReader {
     const binary = frame.opcode === Opcode.Binary;
     if (frame.rsv1) {
       this.wireCompressed = !frame.fin;
-      (this.pendingInflations ??= []).push(binary);
+      this.inflatingBinary = binary;
       return { type: 'compressed', payload: frame.payload, fin: frame.fin };
     }
     if (frame.fin) return this.singleFrameMessage(frame.payload, binary);

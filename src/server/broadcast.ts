@@ -85,7 +85,7 @@ function compressOnce(payload: Buffer, opcode: number, template: PerMessageDefla
   if (fills.length === 0) return 0;
   // A codec of our own: with no context takeover it holds no history, and using a client's
   // codec would queue behind that client's own sends.
-  const codec = new PerMessageDeflate(template.params, 'server', template.options, 0);
+  const codec = new PerMessageDeflate(template.params, 'server', template.options);
   codec.compress(payload, (error, compressed) => {
     codec.cleanup();
     const frame = compressed === undefined ? undefined : [encodeFrameToBuffer(compressed, { opcode, fin: true, rsv1: true })];

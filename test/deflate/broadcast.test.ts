@@ -12,7 +12,7 @@ afterEach(async () => {
 
 function startServer(options: ConstructorParameters<typeof WebSocketServer>[0]): Promise<number> {
   return new Promise((resolve) => {
-    const wss = new WebSocketServer(options, () => resolve((wss.address() as { port: number }).port));
+    const wss: WebSocketServer = new WebSocketServer(options, () => resolve((wss.address() as { port: number }).port));
     servers.push(wss);
   });
 }

@@ -14,11 +14,27 @@ export const TAKEOVER: DeflateParams = {
 export const NO_TAKEOVER: DeflateParams = { ...TAKEOVER, serverNoContextTakeover: true, clientNoContextTakeover: true };
 
 /** A server and a client codec sharing the same agreed parameters. */
-export function codecPair(params: DeflateParams, options: PerMessageDeflateOptions = {}, maxMessageSize = 0) {
+export function codecPair(params: DeflateParams, options: PerMessageDeflateOptions = {}) {
   return {
-    server: new PerMessageDeflate(params, 'server', options, maxMessageSize),
-    client: new PerMessageDeflate(params, 'client', options, maxMessageSize),
+    server: new PerMessageDeflate(params, 'server', options),
+    client: new PerMessageDeflate(params, 'client', options),
   };
+}
+
+/**
+ * A chunk handler that applies a message-size limit as the protocol core does: it refuses the
+ * chunk that would take the message past `max` (and keeps count in `handed`).
+ */
+export function limitTo(max: number): ((chunk: Buffer) => boolean) & { handed: number } {
+  const handler = Object.assign(
+    (chunk: Buffer): boolean => {
+      if (handler.handed + chunk.length > max) return false;
+      handler.handed += chunk.length;
+      return true;
+    },
+    { handed: 0 },
+  );
+  return handler;
 }
 
 export function compress(codec: PerMessageDeflate, data: Buffer): Promise<Buffer> {

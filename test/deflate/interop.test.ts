@@ -45,7 +45,7 @@ function wsClientOurServer(options: PerMessageDeflateOptions) {
   const negotiated = negotiateServer(parse(offer), options);
   if (negotiated === null || 'error' in negotiated) throw new Error(`we declined ws's offer ${offer}: ${JSON.stringify(negotiated)}`);
   ws.accept(wsExtension.parse(negotiated.response)['permessage-deflate']!);
-  return { ws, ours: new PerMessageDeflate(negotiated.params, 'server', options, 0), params: negotiated.params, offer, response: negotiated.response };
+  return { ws, ours: new PerMessageDeflate(negotiated.params, 'server', options), params: negotiated.params, offer, response: negotiated.response };
 }
 
 /** Us as the client, ws as the server. */
@@ -56,7 +56,7 @@ function ourClientWsServer(options: PerMessageDeflateOptions) {
   const response = wsExtension.format({ 'permessage-deflate': [accepted] });
   const result = acceptServerResponse(parse(response), options);
   if ('error' in result) throw new Error(`we rejected ws's response ${response}: ${result.error}`);
-  return { ws, ours: new PerMessageDeflate(result.params, 'client', options, 0), params: result.params, offer, response };
+  return { ws, ours: new PerMessageDeflate(result.params, 'client', options), params: result.params, offer, response };
 }
 
 const optionSets: [string, PerMessageDeflateOptions][] = [
@@ -130,7 +130,7 @@ describe('arbitrary messages cross between ws and us', () => {
 describe('plain zlib reads what we write and we read what it writes', () => {
   it.each([8, 9, 12, 15])('window bits %i', async (bits) => {
     const params: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: bits, clientMaxWindowBits: bits };
-    const server = new PerMessageDeflate(params, 'server', {}, 0);
+    const server = new PerMessageDeflate(params, 'server', {});
     const message = Buffer.from('the quick brown fox jumps over the lazy dog; '.repeat(500));
     const out = await compress(server, message);
     expectSameBytes(inflateRawSync(Buffer.concat([out, TRAILER]), { windowBits: Math.max(bits, 9), finishFlush: constants.Z_SYNC_FLUSH }), message);

@@ -47,7 +47,7 @@ describe('contexts are created lazily', () => {
     created.length = 0;
     collectGarbage();
     const before = process.memoryUsage().heapUsed;
-    const idle = Array.from({ length: 1000 }, (_, i) => new PerMessageDeflate(TAKEOVER, i % 2 ? 'server' : 'client', {}, 0));
+    const idle = Array.from({ length: 1000 }, (_, i) => new PerMessageDeflate(TAKEOVER, i % 2 ? 'server' : 'client', {}));
     collectGarbage();
     const perInstance = (process.memoryUsage().heapUsed - before) / idle.length;
     console.info(`[deflate memory] idle PerMessageDeflate: ${perInstance.toFixed(0)} bytes of heap each`);
@@ -58,7 +58,7 @@ describe('contexts are created lazily', () => {
 
   it('creates only the direction that is used', async () => {
     created.length = 0;
-    const codec = new PerMessageDeflate(TAKEOVER, 'server', {}, 0);
+    const codec = new PerMessageDeflate(TAKEOVER, 'server', {});
     await compress(codec, Buffer.from('only outgoing'));
     expect(created.map(({ kind }) => kind)).toEqual(['deflate']);
     codec.cleanup();
@@ -68,8 +68,8 @@ describe('contexts are created lazily', () => {
 describe('context takeover keeps one context per direction; no_context_takeover keeps none', () => {
   it('with takeover: one deflate and one inflate, reused for every message', async () => {
     created.length = 0;
-    const server = new PerMessageDeflate(TAKEOVER, 'server', {}, 0);
-    const client = new PerMessageDeflate(TAKEOVER, 'client', {}, 0);
+    const server = new PerMessageDeflate(TAKEOVER, 'server', {});
+    const client = new PerMessageDeflate(TAKEOVER, 'client', {});
     for (let i = 0; i < 5; i++) await decompressMessage(client, [await compress(server, Buffer.from(`message ${i}`))]);
     expect(created.map(({ kind }) => kind)).toEqual(['deflate', 'inflate']);
     expect(openStreams()).toHaveLength(2);
@@ -80,8 +80,8 @@ describe('context takeover keeps one context per direction; no_context_takeover 
 
   it('without takeover: every context is closed as soon as its message is done', async () => {
     created.length = 0;
-    const server = new PerMessageDeflate(NO_TAKEOVER, 'server', {}, 0);
-    const client = new PerMessageDeflate(NO_TAKEOVER, 'client', {}, 0);
+    const server = new PerMessageDeflate(NO_TAKEOVER, 'server', {});
+    const client = new PerMessageDeflate(NO_TAKEOVER, 'client', {});
     for (let i = 0; i < 5; i++) {
       await decompressMessage(client, [await compress(server, Buffer.from(`message ${i}`))]);
       expect(openStreams()).toEqual([]);
@@ -95,8 +95,8 @@ describe('context takeover keeps one context per direction; no_context_takeover 
     created.length = 0;
     // The server may not take over context; the client may.
     const params = { ...TAKEOVER, serverNoContextTakeover: true };
-    const server = new PerMessageDeflate(params, 'server', {}, 0);
-    const client = new PerMessageDeflate(params, 'client', {}, 0);
+    const server = new PerMessageDeflate(params, 'server', {});
+    const client = new PerMessageDeflate(params, 'client', {});
     await decompressMessage(client, [await compress(server, Buffer.from('down'))]);
     await decompressMessage(server, [await compress(client, Buffer.from('up'))]);
     expect(openStreams().map(({ kind }) => kind).sort()).toEqual(['deflate', 'inflate']); // the client's deflate, the server's inflate
@@ -109,8 +109,8 @@ describe('window bits reach zlib', () => {
   it('uses our direction’s window for deflate and the peer’s for inflate, raising 8 to 9', async () => {
     created.length = 0;
     const params = { ...TAKEOVER, serverMaxWindowBits: 8, clientMaxWindowBits: 11 };
-    const server = new PerMessageDeflate(params, 'server', { zlibDeflateOptions: { level: 3, windowBits: 15 } }, 0);
-    const client = new PerMessageDeflate(params, 'client', {}, 0);
+    const server = new PerMessageDeflate(params, 'server', { zlibDeflateOptions: { level: 3, windowBits: 15 } });
+    const client = new PerMessageDeflate(params, 'client', {});
     await decompressMessage(client, [await compress(server, Buffer.from('down'))]);
     await decompressMessage(server, [await compress(client, Buffer.from('up'))]);
     const seen = created.map(({ kind, options }) => [kind, options.windowBits, options.level]);

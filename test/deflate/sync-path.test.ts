@@ -5,7 +5,7 @@ import { deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PerMessageDeflate } from '../../src/transport/deflate-codec.js';
 import { sharedZlibLimiter } from '../../src/transport/zlib-job-limiter.js';
-import { NO_TAKEOVER, TAKEOVER, codecPair, compress, decompressFrame, decompressMessage, expectSameBytes } from './helpers.js';
+import { NO_TAKEOVER, TAKEOVER, codecPair, compress, decompressFrame, decompressMessage, expectSameBytes, limitTo } from './helpers.js';
 
 const MiB = 1024 * 1024;
 // A limit no other test file uses, so the slots counted here are this file's alone.
@@ -140,7 +140,7 @@ describe('RFC 7692 §7.2.3.6: an empty message on a warm context is 00', () => {
 
 describe('RFC 7692 §7.2.3.4: BFINAL on a warm context', () => {
   it('inflates a final block and starts the next message on a fresh context', async () => {
-    const codec = new PerMessageDeflate(TAKEOVER, 'client', options, 0);
+    const codec = new PerMessageDeflate(TAKEOVER, 'client', options);
     expect((await decompressMessage(codec, [helloOpen])).toString()).toBe('Hello');
     expect((await decompressMessage(codec, [helloFinal])).toString()).toBe('Hello');
     expect((await decompressMessage(codec, [helloFinal])).toString()).toBe('Hello');
@@ -151,7 +151,7 @@ describe('RFC 7692 §7.2.3.4: BFINAL on a warm context', () => {
 
 describe('undecodable data on a warm context fails with 1007', () => {
   it('reports Z_DATA_ERROR with closeCode 1007, and fails later frames too', async () => {
-    const codec = new PerMessageDeflate(TAKEOVER, 'client', options, 0);
+    const codec = new PerMessageDeflate(TAKEOVER, 'client', options);
     await decompressMessage(codec, [helloOpen]);
     // BTYPE 11 is reserved in DEFLATE (RFC 1951 §3.2.3).
     const first = await decompressFrame(codec, bytes(0xff, 0xff, 0xff), true);
@@ -168,7 +168,7 @@ describe('a deflate bomb in a small frame', () => {
 
   it('hands the rest of the frame to the pool after 256 KiB, and inflates all of it', async () => {
     expect(bomb.length).toBeLessThan(16 * 1024);
-    const codec = new PerMessageDeflate(TAKEOVER, 'server', options, 0);
+    const codec = new PerMessageDeflate(TAKEOVER, 'server', options);
     await decompressMessage(codec, [helloOpen]);
     const poolJobs = countPoolJobs();
     let inflated = 0;
@@ -184,16 +184,13 @@ describe('a deflate bomb in a small frame', () => {
     codec.cleanup();
   });
 
-  it('stops at maxMessageSize with 1009 and hands out no more than the limit', async () => {
-    const codec = new PerMessageDeflate(TAKEOVER, 'server', options, 200 * 1024);
+  it('stops when the chunk handler refuses and hands out no more than its limit', async () => {
+    const codec = new PerMessageDeflate(TAKEOVER, 'server', options);
     await decompressMessage(codec, [helloOpen]);
-    let handed = 0;
-    const { error } = await decompressFrame(codec, bomb, true, (chunk) => {
-      handed += chunk.length;
-      return true;
-    });
-    expect(error).toMatchObject({ closeCode: 1009, code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
-    expect(handed).toBeLessThanOrEqual(200 * 1024);
+    const limit = limitTo(200 * 1024);
+    const { error } = await decompressFrame(codec, bomb, true, limit);
+    expect(error).toMatchObject({ code: 'WS_ERR_DECOMPRESSION_ABORTED' });
+    expect(limit.handed).toBeLessThanOrEqual(200 * 1024);
     codec.cleanup();
   });
 });

@@ -26,8 +26,8 @@ vi.mock('node:zlib', async (importOriginal) => {
 
 async function windowsUsed(params: DeflateParams, serverOptions: PerMessageDeflateOptions) {
   created.length = 0;
-  const server = new PerMessageDeflate(params, 'server', serverOptions, 0);
-  const client = new PerMessageDeflate(params, 'client', {}, 0);
+  const server = new PerMessageDeflate(params, 'server', serverOptions);
+  const client = new PerMessageDeflate(params, 'client', {});
   // Far-apart repeats, so a window larger than the compressor's would show in the output.
   const message = Buffer.from(Array.from({ length: 3000 }, (_, i) => `${(i * 7919) % 10007},`).join(''));
   expectSameBytes(await decompressMessage(client, [await compress(server, message)]), message);
