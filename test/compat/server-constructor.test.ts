@@ -95,8 +95,8 @@ describe('new WebSocketServer(options[, callback])', () => {
       run: async (s) => {
         const { wss, url } = await s.standalone({
           allowSynchronousEvents: false,
-          closeTimeout: 1000,
-          ...({ maxBufferedChunks: 1024, maxFragments: 16, maxPendingAutoPongs: 4 } as object),
+          // Newer than the installed @types/ws.
+          ...({ closeTimeout: 1000, maxBufferedChunks: 1024, maxFragments: 16, maxPendingAutoPongs: 4 } as object),
         });
         wss.on('connection', (ws: WebSocket) => ws.send('hi'));
         const client = s.client(url);
