@@ -1,7 +1,9 @@
 // A local echo peer for the web tests, built on the reference `ws` package so that these tests
 // judge ws6455/web against an independent implementation. It selects "echo" when offered, echoes
 // every message, and obeys a few text commands: "close <code> <reason>" closes from the server,
-// "drop" destroys the TCP connection without a Close frame.
+// "drop" destroys the TCP connection without a Close frame, "flood <count> <size>" sends count
+// binary messages of size bytes at once (random bytes; the first one is the message's number).
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as PeerSocket } from 'ws';
@@ -36,6 +38,10 @@ export async function startEchoServer(options: { perMessageDeflate?: boolean } =
       if (text.startsWith('close ')) {
         const [, code, ...reason] = text.split(' ');
         peer.close(Number(code), reason.join(' '));
+      } else if (text.startsWith('flood ')) {
+        const [, count, size] = text.split(' ').map(Number);
+        // Random bytes, so that permessage-deflate cannot shrink the flood; the first byte numbers it.
+        for (let i = 0; i < count; i++) peer.send(Buffer.concat([Buffer.from([i & 255]), randomBytes(size - 1)]));
       } else if (text === 'drop') {
         peer.terminate();
       } else {
