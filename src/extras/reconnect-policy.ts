@@ -60,3 +60,19 @@ export function isRetryableCloseCode(code: number): boolean {
       return true;
   }
 }
+
+/**
+ * 1012 (Service Restart) and 1013 (Try Again Later), IANA close code registry: the server asks its
+ * clients to come back later, usually all of them at once (a rolling restart, an overload). The
+ * delay then has full jitter over at least `spread` ms, so that the clients of a drained node
+ * arrive at the other nodes spread out rather than in one burst.
+ */
+export function isServiceRestartCode(code: number): boolean {
+  return code === 1012 || code === 1013;
+}
+
+/** Delay (ms) before attempt `attempt` after the server closed with 1012/1013. */
+export function serviceRestartDelay(attempt: number, options: BackoffOptions, spread: number, random: () => number = Math.random): number {
+  const minDelay = Math.max(options.minDelay, spread);
+  return reconnectDelay(attempt, { minDelay, maxDelay: Math.max(options.maxDelay, minDelay), factor: options.factor, jitter: 1 }, random);
+}

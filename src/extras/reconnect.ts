@@ -11,13 +11,17 @@ import {
   type BackoffOptions,
   defaultBackoff,
   isRetryableCloseCode,
+  isServiceRestartCode,
   reconnectDelay,
+  serviceRestartDelay,
   validateBackoff,
 } from './reconnect-policy.js';
+import { ClientSession, type SessionOutcome } from './reconnect-session.js';
 import type { SendableData } from '../send-data.js';
 import { type BinaryType, type ClientOptions, type SendOptions, WebSocket } from '../websocket.js';
 
-export { isRetryableCloseCode, reconnectDelay } from './reconnect-policy.js';
+export { isRetryableCloseCode, reconnectDelay, serviceRestartDelay } from './reconnect-policy.js';
+export type { SessionOutcome } from './reconnect-session.js';
 export type { BackoffOptions } from './reconnect-policy.js';
 
 type SendCallback = (error?: Error | null) => void;
@@ -39,6 +43,7 @@ export interface ReconnectableSocket {
   on(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
   on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'upgrade', listener: (response: { headers: Record<string, string | string[] | undefined> }) => void): unknown;
 }
 
 export type ReconnectableSocketConstructor = new (
@@ -72,6 +77,18 @@ export interface ReconnectOptions extends Partial<BackoffOptions> {
   shouldReconnect?: (code: number, reason: string) => boolean;
   /** The WebSocket class to connect with. Default: ws6455's WebSocket. */
   WebSocket?: ReconnectableSocketConstructor;
+  /**
+   * Resume the server session after a reconnection (a server with `sessionResume`): present the
+   * session id and the count of messages received, and get what was missed, in order, once.
+   * Default false.
+   */
+  resume?: boolean;
+  /**
+   * After the server closed with 1012 (Service Restart) or 1013 (Try Again Later), wait a random
+   * time of up to at least this many ms (full jitter), so the clients of a drained node come back
+   * spread out. Default 5000.
+   */
+  restartSpread?: number;
 }
 
 /** Client options of the underlying WebSocket (passed to every connection) plus reconnect options. */
@@ -101,6 +118,8 @@ export interface ReconnectingWebSocketEvents {
   error: [error: Error];
   /** A message that will never be sent: pushed out of a full queue, or pending when the client closed. */
   drop: [data: SendableData, why: 'queue-full' | 'closed'];
+  /** With `resume`: what the server said about the session on each connection (before 'open'). */
+  session: [outcome: SessionOutcome];
 }
 
 export class QueueFullError extends Error {
@@ -116,6 +135,7 @@ interface QueuedMessage {
 
 const ownOptionNames = new Set([
   'minDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'maxQueued', 'queueFullPolicy', 'shouldReconnect', 'WebSocket',
+  'resume', 'restartSpread',
 ]);
 const EMPTY = Buffer.alloc(0);
 
@@ -145,6 +165,10 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
   #attempt = 0;
   #everOpened = false;
   #queue: QueuedMessage[] = [];
+  readonly #session: ClientSession | null;
+  readonly #restartSpread: number;
+  /** The close code of the last open connection, until a connection opens again. */
+  #lastCloseCode = 0;
 
   constructor(address: string | URL, protocols?: string | string[] | ReconnectingWebSocketOptions, options?: ReconnectingWebSocketOptions) {
     super();
@@ -167,6 +191,9 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
     this.#queueFullPolicy = settings.queueFullPolicy ?? 'drop-oldest';
     this.#shouldReconnect = settings.shouldReconnect ?? ((code) => isRetryableCloseCode(code));
     this.#SocketClass = settings.WebSocket ?? (WebSocket as unknown as ReconnectableSocketConstructor);
+    this.#session = settings.resume === true ? new ClientSession() : null;
+    this.#restartSpread = settings.restartSpread ?? 5000;
+    if (!(this.#restartSpread >= 0)) throw new RangeError(`restartSpread must be >= 0, got ${this.#restartSpread}`);
     this.#socketOptions = Object.fromEntries(Object.entries(settings).filter(([name]) => !ownOptionNames.has(name)));
     // Like `new WebSocket()`, connect at once; an invalid URL throws here, not on a later attempt.
     this.#connect();
@@ -202,6 +229,11 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
   /** Failed attempts since the last open connection. */
   get attempt(): number {
     return this.#attempt;
+  }
+
+  /** With `resume`: the session id and how many messages were received in it. */
+  get session(): { id: string | undefined; offset: number } | null {
+    return this.#session === null ? null : { id: this.#session.sessionId, offset: this.#session.offset };
   }
 
   /** Messages waiting for a connection. */
@@ -261,15 +293,24 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
 
   #connect(): void {
     this.#state = 'connecting';
-    const socket = new this.#SocketClass(this.url, this.#protocols, this.#socketOptions);
+    const session = this.#session;
+    const options = session === null ? this.#socketOptions : { ...this.#socketOptions, headers: { ...(this.#socketOptions as { headers?: object }).headers, ...session.headers() } };
+    const socket = new this.#SocketClass(this.url, this.#protocols, options);
     socket.binaryType = this.binaryType;
     this.#socket = socket;
+    if (session !== null) {
+      socket.on('upgrade', (response) => {
+        if (this.#socket === socket) this.emit('session', session.onResponse(response.headers));
+      });
+    }
     // Listeners check `this.#socket === socket`, so a stale connection can never act on the client.
     socket.on('open', () => {
       if (this.#socket === socket) this.#onOpen();
     });
     socket.on('message', (data, isBinary) => {
-      if (this.#socket === socket) this.emit('message', data, isBinary);
+      if (this.#socket !== socket) return;
+      this.#session?.onMessage();
+      this.emit('message', data, isBinary);
     });
     socket.on('error', (error) => {
       if (this.#socket === socket && this.#state !== 'closing' && this.listenerCount('error') > 0) {
@@ -287,6 +328,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
     const isReconnection = this.#everOpened;
     this.#state = 'open';
     this.#attempt = 0;
+    this.#lastCloseCode = 0;
     this.#everOpened = true;
     // 'open' before the flush, so a handler can authenticate or re-join rooms before the
     // messages queued while offline reach the server.
@@ -303,7 +345,10 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
       this.emit('close', code, reason);
       return;
     }
-    if (wasOpen) this.emit('disconnect', code, reason);
+    if (wasOpen) {
+      this.#lastCloseCode = code;
+      this.emit('disconnect', code, reason);
+    }
     if (this.#state !== 'open' && this.#state !== 'connecting') return; // closed from a 'disconnect' handler
     const reasonText = reason.toString();
     if (!this.#shouldReconnect(code, reasonText)) {
@@ -317,7 +362,9 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
 
   #scheduleReconnect(): void {
     this.#attempt += 1;
-    const delay = reconnectDelay(this.#attempt, this.#backoff);
+    const delay = isServiceRestartCode(this.#lastCloseCode)
+      ? serviceRestartDelay(this.#attempt, this.#backoff, this.#restartSpread)
+      : reconnectDelay(this.#attempt, this.#backoff);
     this.#state = 'waiting';
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
