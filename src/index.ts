@@ -28,5 +28,13 @@ export { JsonChannel, JsonMessageError, sendJson, parseJsonMessage } from './ext
 export type { JsonChannelOptions, TypedMessage, JsonMessageErrorCode } from './extras/json.js';
 export { RedisAdapter, RedisAdapterError } from './extras/adapters/redis.js';
 export type { RedisAdapterOptions, RedisAdapterErrorCode, RedisClient } from './extras/adapters/redis.js';
+// Issue 16: Redis Streams adapter, session resume, graceful drain.
+export { RedisStreamsAdapter } from './extras/adapters/redis-streams.js';
+export type { RedisStreamsAdapterOptions, RedisStreamsAdapterStats, RedisCommandClient, OutboxFullPolicy } from './extras/adapters/redis-streams.js';
+export type { HealthCheckOptions } from './extras/adapters/health-check.js';
+export type { ResumableAdapter, LoggedMessage } from './extras/adapters/adapter.js';
+export type { SessionResumeOptions } from './server/session-resume.js';
+export type { DrainOptions } from './server/drain.js';
+export type { SessionOutcome } from './extras/reconnect.js';
 
 export default WebSocket;
