@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import { connectClient, type ClientHandshake } from './client/connect.js';
+import type { ClientRequestOptions } from './client/client-options.js';
 import { Connection, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './transport/connection.js';
 import { Session, SessionState } from './protocol/session.js';
 import type { WebSocketError } from './errors.js';
@@ -17,6 +18,14 @@ import {
   type EventListenerLike,
   type BrowserEventType,
 } from './event-target.js';
+// Declaration-level (issue 11): ws's published types, so that code typed against ws compiles unchanged.
+import type { ClientRequest, ClientRequestArgs } from 'node:http';
+import type { CloseEvent, ErrorEvent, Event, MessageEvent } from './event-target.js';
+import type * as EventClasses from './event-target.js';
+import type * as Events from './websocket-events.js';
+import type { BufferLike, EventListenerOptions, WebSocketEventListener, WebSocketEventMap, WebSocketEvents } from './websocket-events.js';
+import type * as ServerTypes from './server/server-types.js';
+import type { WebSocketServer } from './server/websocket-server.js';
 import { isValidWireCloseCode, Opcode } from './protocol/opcodes.js';
 import type { PerMessageDeflate } from './transport/deflate-codec.js';
 import type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
@@ -26,7 +35,8 @@ import type { TopicRegistry } from './server/topics.js';
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
 /** Options of `new WebSocket(url, protocols, options)` (the client). */
-export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'> {
+// ClientRequestOptions: agent, auth, finishRequest, generateMask, ws 8.21+ options (issue 11, src/client/client-options.ts).
+export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'>, ClientRequestOptions {
   /** Fail the handshake if it has not completed within this many ms. Default: no limit. */
   handshakeTimeout?: number;
   /** permessage-deflate offer: true (default) offers it with default parameters, false offers nothing. */
@@ -48,7 +58,8 @@ export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionO
   /** Skip the UTF-8 check of text messages and close reasons. Default false. */
   skipUTF8Validation?: boolean;
   /** Build the socket yourself (e.g. a proxy tunnel). Default: net.connect / tls.connect. */
-  createConnection?: (options: Record<string, unknown>) => Duplex;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- net.createConnection, tls.connect or your own (ws's types accept net.createConnection)
+  createConnection?: (options: any) => Duplex;
   /** Wait this long (ms) for the peer's close frame / TCP close. Default 30000. */
   closeTimeout?: number;
   /** Refuse sends that would push bufferedAmount above this many bytes (see README). Default 0 (no limit). */
@@ -88,10 +99,11 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const EMPTY = Buffer.alloc(0);
 
 export class WebSocket extends EventEmitter implements ConnectionHandler {
-  static readonly CONNECTING = ReadyState.CONNECTING;
-  static readonly OPEN = ReadyState.OPEN;
-  static readonly CLOSING = ReadyState.CLOSING;
-  static readonly CLOSED = ReadyState.CLOSED;
+  // Read-only on the class and on the prototype, as in ws: defined below the class.
+  declare static readonly CONNECTING: typeof ReadyState.CONNECTING;
+  declare static readonly OPEN: typeof ReadyState.OPEN;
+  declare static readonly CLOSING: typeof ReadyState.CLOSING;
+  declare static readonly CLOSED: typeof ReadyState.CLOSED;
   // On the prototype (below the class), not copied into every instance.
   declare readonly CONNECTING: typeof ReadyState.CONNECTING;
   declare readonly OPEN: typeof ReadyState.OPEN;
@@ -104,7 +116,6 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   private binaryTypeValue: BinaryType = 'nodebuffer';
   private protocolValue = '';
   private extensionsValue = '';
-  private maxBufferedAmount = 0;
   private isServerSide = false;
   private urlValue: string | undefined;
   /** Bytes given to send() after the connection closed (ws counts them in bufferedAmount). */
@@ -116,7 +127,11 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   /** @internal the server's topic registry (server-side sockets only) */
   topicRegistry: TopicRegistry<WebSocket> | null = null;
 
-  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+  /** A server-side socket (the server calls it so); a client needs an address. */
+  constructor(address: null);
+  constructor(address: string | URL, options?: ClientOptions | ClientRequestArgs);
+  constructor(address: string | URL, protocols?: string | string[], options?: ClientOptions | ClientRequestArgs);
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions | ClientRequestArgs, options?: ClientOptions | ClientRequestArgs) {
     super();
     this.session = new Session(address === null ? 'server' : 'client');
     if (address === null) {
@@ -129,7 +144,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     }
     const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
     this.urlValue = address instanceof URL ? address.href : String(address);
-    connectClient(this, address, list, options ?? {});
+    connectClient(this, address, list, (options ?? {}) as ClientOptions);
   }
 
   // ---- properties --------------------------------------------------------------------------
@@ -185,7 +200,14 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   // ---- sending -----------------------------------------------------------------------------
 
-  send(data: SendableData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+  /**
+   * Send a message. Returns whether the send buffer is still below its high-water mark, as
+   * socket.write does (ws returns undefined): on false, wait for 'drain' before sending more.
+   */
+  send(data: BufferLike, cb?: (err?: Error) => void): boolean;
+  send(data: BufferLike, options: SendOptions, cb?: (err?: Error) => void): boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts ws's (err?: Error) => void and the internal SendCallback
+  send(data: SendableData, options?: SendOptions | ((err?: any) => void), callback?: (err?: any) => void): boolean {
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
@@ -193,55 +215,38 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     const state = this.session.state;
     if (state === SessionState.Connecting) throw notOpenError(state);
     if (typeof data === 'number') data = String(data);
+    // As ws: undefined, null and false send an empty (binary) message, not their names as text.
+    if (data == null || (data as unknown) === false) data = EMPTY;
     const connection = this.connection;
     const opts = options ?? {};
     const binary = opts.binary ?? typeof data !== 'string';
     const mask = opts.mask;
-    if (isBlob(data)) {
-      this.sendBlob(data, binary, opts, mask, callback);
-      return;
-    }
+    if (isBlob(data)) return this.sendBlob(data, binary, opts, mask, callback);
     const buffer = toBuffer(data);
     if (state !== SessionState.Open || connection === null) {
       this.discardSend(buffer.length, callback);
-      return;
+      return false;
     }
-    if (this.exceedsBufferLimit(buffer.length, callback)) return;
+    if (!connection.admits(buffer.length, callback)) return false;
     connection.sendData(buffer, binary, opts.fin ?? true, opts.compress ?? true, mask, callback);
+    return connection.canTakeMore();
   }
 
-  private sendBlob(blob: Blob, binary: boolean, opts: SendOptions, mask: boolean | undefined, callback?: SendCallback): void {
+  private sendBlob(blob: Blob, binary: boolean, opts: SendOptions, mask: boolean | undefined, callback?: SendCallback): boolean {
     const connection = this.connection;
     if (this.session.state !== SessionState.Open || connection === null) {
       this.discardSend(blob.size, callback);
-      return;
+      return false;
     }
+    if (!connection.admits(blob.size, callback)) return false;
     // Order matters: reserve the slot now, fill it when the Blob's bytes are read.
     const fill = connection.sendDeferred(blob.size, binary, opts.fin ?? true, mask, callback);
-    if (fill === null) return;
+    if (fill === null) return false;
     blob.arrayBuffer().then(
       (bytes) => fill(null, Buffer.from(bytes)),
       (error: Error) => fill(error),
     );
-  }
-
-  /**
-   * The slow-consumer policy: a send that would take bufferedAmount above maxBufferedAmount is
-   * refused (its callback gets an error) and the connection is closed with 1008, so a peer that
-   * stops reading cannot make the server buffer without bound. A send into an empty buffer is
-   * always accepted, whatever its size (maxPayload bounds sizes at the receiver).
-   */
-  private exceedsBufferLimit(length: number, callback: SendCallback | undefined): boolean {
-    const limit = this.maxBufferedAmount;
-    if (limit <= 0) return false;
-    const buffered = this.bufferedAmount;
-    if (buffered === 0 || buffered + length <= limit) return false;
-    const error = Object.assign(new Error('Send buffer limit exceeded (maxBufferedAmount)'), {
-      code: 'WS_ERR_BUFFER_LIMIT',
-    });
-    if (callback) process.nextTick(callback, error);
-    this.close(1008, 'Send buffer limit exceeded');
-    return true;
+    return connection.canTakeMore();
   }
 
   private discardSend(length: number, callback: SendCallback | undefined): void {
@@ -249,12 +254,14 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     if (callback) process.nextTick(callback, notOpenError(this.session.state));
   }
 
-  ping(data?: SendableData, mask?: boolean, callback?: SendCallback): void {
-    this.sendControlFrame(true, data, mask, callback);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ws's types: any data, (err: Error) => void
+  ping(data?: unknown, mask?: boolean, callback?: (err?: any) => void): void {
+    this.sendControlFrame(true, data as SendableData | undefined, mask, callback);
   }
 
-  pong(data?: SendableData, mask?: boolean, callback?: SendCallback): void {
-    this.sendControlFrame(false, data, mask, callback);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ws's types: any data, (err: Error) => void
+  pong(data?: unknown, mask?: boolean, callback?: (err?: any) => void): void {
+    this.sendControlFrame(false, data as SendableData | undefined, mask, callback);
   }
 
   private sendControlFrame(isPing: boolean, data: SendableData | undefined, mask: boolean | SendCallback | undefined, callback?: SendCallback): void {
@@ -269,7 +276,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
       mask = undefined;
     }
     if (typeof data === 'number') data = String(data);
-    const buffer = data === undefined || isBlob(data) ? EMPTY : toBuffer(data);
+    // As ws: undefined, null and false are an empty payload.
+    const buffer = data == null || (data as unknown) === false || isBlob(data) ? EMPTY : toBuffer(data);
     if (buffer.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this.connection;
     if (state !== SessionState.Open || connection === null) {
@@ -284,7 +292,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   writeFrame(frame: Buffer): boolean {
     const connection = this.connection;
     if (this.session.state !== SessionState.Open || connection === null) return false;
-    if (this.exceedsBufferLimit(frame.length, undefined)) return false;
+    if (!connection.admits(frame.length)) return false;
     connection.sendFramed([frame]);
     return true;
   }
@@ -293,7 +301,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   reserveFrame(size: number): ((error: Error | null, buffers?: Buffer[]) => void) | null {
     const connection = this.connection;
     if (this.session.state !== SessionState.Open || connection === null) return null;
-    if (this.exceedsBufferLimit(size, undefined)) return null;
+    if (!connection.admits(size)) return null;
     return connection.reserveFramed(size);
   }
 
@@ -366,7 +374,6 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   attachSocket(socket: Duplex, head: Buffer, settings: SocketSettings): void {
     this.protocolValue = settings.protocol;
     this.extensionsValue = settings.extensions;
-    this.maxBufferedAmount = settings.maxBufferedAmount;
     this.session.open({ maxPayload: settings.maxPayload, skipUTF8Validation: settings.skipUTF8Validation, compressed: settings.deflate !== null });
     this.connection = new Connection(socket, this.session, this, settings);
     this.connection.start(head);
@@ -435,49 +442,119 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     this.reportError(error);
   }
   /** @internal */
+  onDrain(): void {
+    this.emit('drain');
+  }
+  /** @internal */
   onClosed(): void {
     this.emitClose(this.session.closeCode, this.session.closeReason);
   }
 
   // ---- EventTarget API ---------------------------------------------------------------------
 
-  addEventListener(type: string, listener: EventListenerLike, options?: { once?: boolean }): void {
+  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>, options?: EventListenerOptions): void {
     addBrowserListener(this, type, listener, options);
   }
-  removeEventListener(type: string, listener: EventListenerLike): void {
+  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>): void {
     removeBrowserListener(this, type, listener);
   }
-  get onopen(): EventListenerLike | null {
+  get onopen(): ((event: Event) => void) | null {
     return getAttributeListener(this, 'open');
   }
-  set onopen(handler: EventListenerLike | null) {
+  set onopen(handler: ((event: Event) => void) | null) {
     setAttributeListener(this, 'open', handler);
   }
-  get onmessage(): EventListenerLike | null {
+  get onmessage(): ((event: MessageEvent) => void) | null {
     return getAttributeListener(this, 'message');
   }
-  set onmessage(handler: EventListenerLike | null) {
+  set onmessage(handler: ((event: MessageEvent) => void) | null) {
     setAttributeListener(this, 'message', handler);
   }
-  get onclose(): EventListenerLike | null {
+  get onclose(): ((event: CloseEvent) => void) | null {
     return getAttributeListener(this, 'close');
   }
-  set onclose(handler: EventListenerLike | null) {
+  set onclose(handler: ((event: CloseEvent) => void) | null) {
     setAttributeListener(this, 'close', handler);
   }
-  get onerror(): EventListenerLike | null {
+  get onerror(): ((event: ErrorEvent) => void) | null {
     return getAttributeListener(this, 'error');
   }
-  set onerror(handler: EventListenerLike | null) {
+  set onerror(handler: ((event: ErrorEvent) => void) | null) {
     setAttributeListener(this, 'error', handler);
   }
 }
 
 export type { BrowserEventType };
 
+// ws's shape (issue 11): the constants are read-only (non-writable, non-configurable) on the class
+// and the prototype, and the attributes are enumerable accessors of the prototype.
 for (const [name, value] of Object.entries(ReadyState)) {
+  Object.defineProperty(WebSocket, name, { value, enumerable: true });
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
 }
+for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url', 'onopen', 'onmessage', 'onclose', 'onerror', 'addEventListener', 'removeEventListener']) {
+  Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the string | symbol fallback is EventEmitter's own signature */
+/** Typed listeners for every event (websocket-events.ts), with EventEmitter's signature as the fallback. */
+export interface WebSocket {
+  on<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  on(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  once<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  once(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  off<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  off(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  addListener<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  addListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  removeListener<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  removeListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  prependListener<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  prependListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+  prependOnceListener<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
+  prependOnceListener(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** The names ws's types keep under `WebSocket.` (types only; CommonJS adds the values, see build.mjs). */
+export declare namespace WebSocket {
+  export type RawData = Events.RawData;
+  export type Data = Events.Data;
+  export type CertMeta = Events.CertMeta;
+  export type Event = EventClasses.Event;
+  export type MessageEvent = EventClasses.MessageEvent;
+  export type CloseEvent = EventClasses.CloseEvent;
+  export type ErrorEvent = EventClasses.ErrorEvent;
+  export type ClientOptions = ClientOptionsOfWs;
+  export type SendOptions = SendOptionsOfWs;
+  export type BinaryType = BinaryTypeOfWs;
+  export type AddressInfo = import('node:net').AddressInfo;
+  export type EventListenerOptions = Events.EventListenerOptions;
+  export type WebSocketEventMap = Events.WebSocketEventMap;
+  export type WebSocketEvents = Events.WebSocketEvents;
+  export type PerMessageDeflateOptions = import('./handshake/permessage-deflate.js').PerMessageDeflateOptions;
+  export type FinishRequestCallback = (request: ClientRequest, websocket: WebSocket) => void;
+  export type VerifyClientCallbackSync<Request extends import('node:http').IncomingMessage = import('node:http').IncomingMessage> =
+    ServerTypes.VerifyClientCallbackSync<Request>;
+  export type VerifyClientCallbackAsync<Request extends import('node:http').IncomingMessage = import('node:http').IncomingMessage> =
+    ServerTypes.VerifyClientCallbackAsync<Request>;
+  export type ServerOptions<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof import('node:http').IncomingMessage = typeof import('node:http').IncomingMessage,
+  > = ServerTypes.ServerOptions<T, U>;
+  export type Server<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof import('node:http').IncomingMessage = typeof import('node:http').IncomingMessage,
+  > = ServerOfWs<T, U>;
+  export type WebSocketServer<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof import('node:http').IncomingMessage = typeof import('node:http').IncomingMessage,
+  > = Server<T, U>;
+}
+type ServerOfWs<T extends typeof WebSocket, U extends typeof import('node:http').IncomingMessage> = WebSocketServer<T, U>;
+type ClientOptionsOfWs = ClientOptions;
+type SendOptionsOfWs = SendOptions;
+type BinaryTypeOfWs = BinaryType;
 
 function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {
   if (error !== null) ws.reportError(error);

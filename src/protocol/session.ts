@@ -206,12 +206,12 @@ export class Session {
 
   /**
    * §7.1.7 Fail the WebSocket Connection for a reason found outside the core (undecodable
-   * compressed data: 1007, a compressor error: 1011): the close frame to write, or null if ours
-   * was sent. Reading stops.
+   * compressed data: 1007, a compressor error: 1011, a policy such as the send-buffer limit:
+   * 1008): the close frame to write, or null if ours was sent. Nothing more is read.
    */
-  fail(closeCode: number): Buffer | null {
+  fail(closeCode: number, reason?: Buffer): Buffer | null {
     this.failed = true;
-    return this.sendCloseFrame(closeCode, undefined);
+    return this.sendCloseFrame(closeCode, reason);
   }
 
   /** Whether the connection failed (§7.1.7): nothing more is read. */

@@ -20,6 +20,8 @@ export interface ConnectionHandler {
   onProtocolError(error: WebSocketError): void;
   /** The TCP connection is gone; the session holds the close code and reason. */
   onClosed(): void;
+  /** The send buffer went from at or above its high-water mark to below it (send() had returned false). */
+  onDrain(): void;
 }
 
 export interface ConnectionOptions {
@@ -27,10 +29,18 @@ export interface ConnectionOptions {
   deflate: PerMessageDeflate | null;
   /** How long to wait for the peer's part of the closing handshake before destroying the socket. */
   closeTimeout: number;
+  /** The slow-consumer limit of bufferedAmount in bytes; 0 = none. */
+  maxBufferedAmount: number;
 }
 
 /** While inflating or paused, stop reading from the socket once this much waits in the parser. */
 const MAX_BUFFERED_WHILE_BUSY = 1 << 20;
+
+/**
+ * After a failure or a policy close, how long the peer gets to take our close frame before the
+ * socket is destroyed: a peer that broke the rules or stopped reading is not owed closeTimeout.
+ */
+const FAILED_CLOSE_GRACE = 1000;
 
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
@@ -57,6 +67,9 @@ export class Connection implements SocketEventSink {
   /** The latest unanswered ping while writes are backed up. */
   private pendingPong: Buffer | null = null;
   private awaitingDrain = false;
+  /** send() returned false: tell the handler when the buffer is below its high-water mark again. */
+  private drainWanted = false;
+  private readonly maxBufferedAmount: number;
 
   constructor(socket: Duplex, session: Session, handler: ConnectionHandler, options: ConnectionOptions) {
     this.socket = socket;
@@ -65,6 +78,7 @@ export class Connection implements SocketEventSink {
     this.deflate = options.deflate;
     this.autoPong = options.autoPong;
     this.closeTimeout = options.closeTimeout;
+    this.maxBufferedAmount = options.maxBufferedAmount;
     this.queue = new SendQueue(socket, this);
     bindSocket(socket, this);
   }
@@ -221,6 +235,40 @@ export class Connection implements SocketEventSink {
   // ---- sending ---------------------------------------------------------------------------------
 
   /**
+   * The slow-consumer policy: whether `length` more bytes may be queued. A send that would take
+   * bufferedAmount above maxBufferedAmount is refused (its callback gets WS_ERR_BUFFER_LIMIT),
+   * and the connection is closed with 1008 at once: it stops reading and dispatching, and the
+   * socket is dropped if the peer has not taken the close frame within a second. A send into an
+   * empty buffer is always admitted, whatever its size (maxPayload bounds sizes at the receiver).
+   */
+  admits(length: number, callback?: SendCallback): boolean {
+    const limit = this.maxBufferedAmount;
+    if (limit <= 0) return true;
+    const buffered = this.queue.bufferedAmount;
+    if (buffered === 0 || buffered + length <= limit) return true;
+    if (callback) process.nextTick(callback, codedError('Send buffer limit exceeded (maxBufferedAmount)', 'WS_ERR_BUFFER_LIMIT'));
+    if (this.session.state === SessionState.Open) {
+      this.socket.pause();
+      this.writeClose(this.session.fail(1008, POLICY_REASON));
+    }
+    return false;
+  }
+
+  /**
+   * Whether the send buffer is below its high-water mark (the socket's, as socket.write tells);
+   * when not, the handler hears onDrain once it is again.
+   */
+  canTakeMore(): boolean {
+    if (this.queue.bufferedAmount < this.socket.writableHighWaterMark) return true;
+    this.drainWanted = true;
+    if (this.socket.writableNeedDrain && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      awaitDrain(this.socket);
+    }
+    return false;
+  }
+
+  /**
    * Send one data frame. `fin: false` starts or continues a fragmented message; compression
    * applies only to whole messages (RSV1 belongs to the first frame of a message, RFC 7692 §6).
    */
@@ -311,7 +359,7 @@ export class Connection implements SocketEventSink {
   }
 
   resume(): void {
-    if (this.session.state === SessionState.Closed) return;
+    if (this.session.state === SessionState.Closed || this.session.hasFailed) return;
     this.isPaused = false;
     this.socket.resume();
     this.processReceived();
@@ -322,7 +370,8 @@ export class Connection implements SocketEventSink {
     if (frame !== null) this.queue.push([frame], 0, undefined);
     if (this.session.shouldCloseTransport) this.endWhenFlushed();
     if (this.session.awaitingPeerClose && this.closeTimer === null) {
-      this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
+      const wait = this.session.hasFailed ? Math.min(FAILED_CLOSE_GRACE, this.closeTimeout) : this.closeTimeout;
+      this.closeTimer = setTimeout(destroySocket, wait, this.socket);
     }
   }
 
@@ -346,7 +395,7 @@ export class Connection implements SocketEventSink {
       this.socket.end();
       return;
     }
-    if (!this.socket.writableNeedDrain) this.sendPendingPong();
+    if (!this.socket.writableNeedDrain) this.onWritable();
   }
 
   /** @internal */
@@ -370,7 +419,16 @@ export class Connection implements SocketEventSink {
   /** @internal */
   onSocketDrain(): void {
     this.awaitingDrain = false;
+    if (!this.queue.isWaiting) this.onWritable();
+  }
+
+  /** The socket took everything: answer a held ping, tell a sender waiting for 'drain'. */
+  private onWritable(): void {
     this.sendPendingPong();
+    if (this.drainWanted && this.session.state === SessionState.Open) {
+      this.drainWanted = false;
+      this.handler.onDrain();
+    }
   }
 
   /** @internal */
@@ -384,6 +442,8 @@ export class Connection implements SocketEventSink {
     this.handler.onClosed();
   }
 }
+
+const POLICY_REASON = Buffer.from('Send buffer limit exceeded');
 
 function receiveHead(connection: Connection, head: Buffer): void {
   connection.receiveHead(head);

@@ -1,0 +1,68 @@
+// A client that floods messages and never reads the echoes (issue 15): with the send-buffer
+// limit reached, the server closes with 1008 and stops at once — no further message reaches the
+// handler, and the socket is released within seconds, not after closeTimeout.
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { LOOPBACK, frame, onCleanup, startEchoServer, upgradeRequest, waitFor } from './helpers.js';
+
+/** Handshake, then write 1 KiB text frames as fast as TCP takes them, never reading a byte. */
+async function flooder(port: number): Promise<{ socket: net.Socket; stop(): void }> {
+  const socket = net.connect({ port, host: LOOPBACK });
+  onCleanup(() => socket.destroy());
+  socket.on('error', () => {});
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(upgradeRequest());
+  // Read the 101 only, then stop reading for good: the kernel buffers fill and TCP pushes back.
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  socket.pause();
+  const message = frame(0x1, 'x'.repeat(1024));
+  let running = true;
+  const pump = (): void => {
+    while (running && !socket.destroyed) {
+      if (!socket.write(message)) {
+        socket.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+  return { socket, stop: () => (running = false) };
+}
+
+describe('a peer that floods and never reads', () => {
+  it('is closed with 1008 once maxBufferedAmount is reached, gets no message dispatched after that, and is released within seconds', async () => {
+    const server = await startEchoServer({ maxBufferedAmount: 256 * 1024, closeTimeout: 30_000 });
+    let messagesAfterClose = 0;
+    let closedAt = 0;
+    server.wss.on('connection', (ws) => {
+      // First in line, so it sees the state each message arrives in (the echo may close it).
+      ws.prependListener('message', () => {
+        if (ws.readyState !== ws.OPEN) messagesAfterClose++;
+      });
+      ws.on('close', () => (closedAt = Date.now()));
+    });
+    const peer = await flooder(server.port);
+    await waitFor(() => server.closeCodes.length === 1, 10_000, 'the server-side close');
+    peer.stop();
+    // The close event comes once TCP is gone: well within the 30 s closeTimeout.
+    expect(closedAt).toBeGreaterThan(0);
+    expect(server.closeCodes).toEqual([1006]);
+    expect(messagesAfterClose).toBe(0);
+  });
+
+  it('keeps the server serving other clients meanwhile', async () => {
+    const server = await startEchoServer({ maxBufferedAmount: 256 * 1024 });
+    const peer = await flooder(server.port);
+    const { WebSocket } = await import('../../src/index.js');
+    const ws = new WebSocket(server.url);
+    onCleanup(() => ws.terminate());
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const echoed = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+    ws.send('still here');
+    expect(await echoed).toBe('still here');
+    peer.stop();
+  });
+});
