@@ -1,6 +1,6 @@
 // The body of a non-101 response, read off the raw socket as http.IncomingMessage would give it.
 
-import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { HttpHead } from '../handshake/http-parser.js';
 
 /**
@@ -14,7 +14,7 @@ export class ResponseBody {
   private readonly chunked: ChunkedDecoder | null;
   private done = false;
   constructor(
-    private readonly response: Readable,
+    private readonly response: IncomingMessage,
     head: HttpHead,
     private readonly onComplete: () => void,
   ) {
@@ -45,6 +45,7 @@ export class ResponseBody {
 
   private complete(): void {
     this.done = true;
+    this.response.complete = true;
     this.response.push(null);
     this.onComplete();
   }

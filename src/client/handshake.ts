@@ -1,0 +1,308 @@
+// One client opening handshake (RFC 6455 §4.1) as a small state machine: the request goes out,
+// the response head comes back, and then either the socket is handed to the WebSocket (101), a
+// redirect starts the next attempt, or the user's 'unexpected-response' listener owns the body.
+
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { codedError } from '../errors.js';
+import { checkUpgradeResponse, generateKey } from '../handshake/client.js';
+import { parseExtensions } from '../handshake/extensions.js';
+import { HttpHeadParser, type HttpHead } from '../handshake/http-parser.js';
+import { acceptServerResponse } from '../handshake/permessage-deflate.js';
+import { PerMessageDeflate } from '../transport/deflate-codec.js';
+import type { WebSocket } from '../websocket.js';
+import { needsHttpRequest, openRequest, openSocket } from './dial.js';
+import { HandshakeRequest, type RequestOwner } from './handshake-request.js';
+import type { ClientPlan } from './options.js';
+import { handshakeHeaders, type RequestHeaders } from './request-headers.js';
+import { ResponseBody } from './response-body.js';
+import { abortResponse, headFromResponse, responseFromHead } from './response.js';
+import { redirectPlan, redirectsExhausted } from './redirect.js';
+
+const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+const DEFAULT_CLOSE_TIMEOUT = 30_000;
+
+export const enum Stage {
+  /** The request is out (or being dialed); waiting for the response head. */
+  AwaitingResponse,
+  /** A non-101 response whose body the user's 'unexpected-response' listener reads. */
+  UnexpectedResponse,
+  /** Over: the socket was handed over, or the attempt failed or was aborted. */
+  Done,
+}
+
+/** The socket's listeners are shared functions that find their handshake here (no closures per socket). */
+const kHandshake = Symbol('ws6455.clientHandshake');
+type HandshakeSocket = Duplex & { [kHandshake]?: ClientHandshake };
+
+export class ClientHandshake implements RequestOwner {
+  stage = Stage.AwaitingResponse;
+  private readonly key = generateKey();
+  private readonly headers: RequestHeaders;
+  private socket: HandshakeSocket | null = null;
+  private parser: HttpHeadParser | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** What listeners get as `request`: node's ClientRequest, or the stand-in on the direct path. */
+  readonly request: ClientRequest | HandshakeRequest;
+  private response: IncomingMessage | null = null;
+  private body: ResponseBody | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly plan: ClientPlan,
+    readonly redirects: number,
+  ) {
+    const viaHttp = needsHttpRequest(plan.options);
+    this.headers = handshakeHeaders(plan, this.key, !viaHttp);
+    this.request = viaHttp ? this.openHttpRequest() : new HandshakeRequest(this.headers, plan.target);
+  }
+
+  /** Dial and send the request (after a 'redirect' listener had its chance to edit the headers). */
+  start(): void {
+    this.ws.handshake = this;
+    if (this.plan.handshakeTimeout > 0) this.timer = setTimeout(onTimeout, this.plan.handshakeTimeout, this);
+    if (this.request instanceof HandshakeRequest) this.startDirect(this.request);
+    else if (this.plan.options.finishRequest) this.plan.options.finishRequest(this.request, this.ws);
+    else this.request.end();
+  }
+
+  private startDirect(request: HandshakeRequest): void {
+    request.owner = this;
+    const socket: HandshakeSocket = openSocket(this.plan.target, this.plan.options);
+    this.socket = socket;
+    request.socket = socket;
+    this.parser = new HttpHeadParser({ kind: 'response' });
+    socket[kHandshake] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    request.headersSent = true;
+    socket.write(this.headers.serialize(this.plan.target.path), 'latin1');
+  }
+
+  private openHttpRequest(): ClientRequest {
+    const request = openRequest(this.plan.target, this.plan.options, this.headers, this.plan.auth);
+    request.on('upgrade', (response: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.socket = socket;
+      this.onHead(headFromResponse(response), head, response);
+    });
+    request.on('response', (response: IncomingMessage) => this.onHead(headFromResponse(response), Buffer.alloc(0), response));
+    request.on('error', (error: Error) => {
+      if (this.stage !== Stage.Done) this.fail(error);
+    });
+    request.on('close', () => {
+      if (this.stage === Stage.UnexpectedResponse) this.ws.failHandshake(new Error('Unexpected server response'), false);
+      this.stage = Stage.Done;
+    });
+    return request;
+  }
+
+  /** ws.close()/terminate() while CONNECTING: the WebSocket has already reported it. */
+  abort(): void {
+    const stage = this.stage;
+    this.finish();
+    if (stage === Stage.UnexpectedResponse && this.request instanceof HandshakeRequest) {
+      this.request.aborted = true;
+      this.request.emit('abort');
+    }
+    if (this.response !== null) abortResponse(this.response);
+    this.destroyTransport();
+  }
+
+  /** The user aborted or destroyed the request (direct path). */
+  onRequestDestroyed(error: Error | undefined): void {
+    if (this.stage === Stage.Done) return;
+    const response = this.response;
+    if (error !== undefined) {
+      this.fail(error);
+    } else if (response === null) {
+      // Aborted before any response: the attempt is over without an error, as for ws.close().
+      this.fail(null);
+    }
+    if (response !== null) abortResponse(response);
+    this.socket?.destroy();
+  }
+
+  /** The end of the attempt without a connection; `null` closes with 1006 and no 'error'. */
+  fail(error: Error | null): void {
+    if (this.stage === Stage.Done) return;
+    this.finish();
+    this.destroyTransport();
+    this.ws.failHandshake(error ?? new Error('WebSocket was closed before the connection was established'), error !== null);
+  }
+
+  private finish(): void {
+    this.stage = Stage.Done;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ws.handshake === this) this.ws.handshake = null;
+    const socket = this.socket;
+    if (socket !== null && socket[kHandshake] === this) {
+      socket.removeListener('data', onSocketData);
+      socket.removeListener('error', onSocketError);
+      socket.removeListener('close', onSocketClose);
+      socket[kHandshake] = undefined;
+    }
+  }
+
+  private destroyTransport(): void {
+    if (!(this.request instanceof HandshakeRequest)) {
+      this.request.destroy();
+    }
+    this.socket?.destroy();
+  }
+
+  /** Direct path: bytes of the response head. */
+  receive(chunk: Buffer): void {
+    const result = this.parser!.push(chunk);
+    if (result.kind === 'incomplete') return;
+    if (result.kind === 'error') {
+      this.fail(codedError(`Invalid HTTP response: ${result.message}`, 'WS_ERR_INVALID_RESPONSE'));
+      return;
+    }
+    this.parser = null;
+    const socket = this.socket!;
+    socket.removeListener('data', onSocketData);
+    this.onHead(result.head, result.rest, responseFromHead(result.head, socket));
+  }
+
+  private onHead(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
+    if (this.stage !== Stage.AwaitingResponse) return;
+    if (head.statusCode === 101) this.upgrade(head, rest, response);
+    else this.nonUpgrade(head, rest, response);
+  }
+
+  private upgrade(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
+    response.complete = true;
+    response.push(null);
+    this.ws.emit('upgrade', response);
+    // A listener may have called close() or terminate(): the attempt is then over.
+    if (this.stage !== Stage.AwaitingResponse) return;
+    const check = checkUpgradeResponse(head, this.key, this.plan.protocols);
+    if (!check.ok) return this.fail(codedError(check.message, 'WS_ERR_INVALID_HANDSHAKE'));
+    const accepted = this.acceptExtensions(check.extensions);
+    if ('error' in accepted) return this.fail(codedError(accepted.error, 'WS_ERR_INVALID_HANDSHAKE'));
+    const socket = this.socket!;
+    this.finish();
+    const options = this.plan.options;
+    this.ws.attachSocket(socket, rest, {
+      role: 'client',
+      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      skipUTF8Validation: options.skipUTF8Validation ?? false,
+      autoPong: options.autoPong ?? true,
+      deflate: accepted.deflate,
+      closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+      maxBufferedAmount: options.maxBufferedAmount ?? 0,
+      protocol: check.protocol,
+      extensions: accepted.deflate === null ? '' : 'permessage-deflate',
+      ...(options.generateMask === undefined ? {} : { generateMask: options.generateMask }),
+    });
+    this.ws.emit('open');
+  }
+
+  private acceptExtensions(header: string | undefined): { deflate: PerMessageDeflate | null } | { error: string } {
+    if (header === undefined || header === '') return { deflate: null };
+    const deflate = this.plan.deflate;
+    if (deflate === null) return { error: 'Server sent a Sec-WebSocket-Extensions header but no extension was requested' };
+    const offers = parseExtensions(header);
+    if (offers === null) return { error: 'Invalid Sec-WebSocket-Extensions header' };
+    const result = acceptServerResponse(offers, deflate);
+    if ('error' in result) return { error: result.error };
+    return { deflate: new PerMessageDeflate(result.params, 'client', deflate) };
+  }
+
+  private nonUpgrade(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
+    const status = head.statusCode ?? 0;
+    const location = head.headers.location;
+    if (this.plan.options.followRedirects && status >= 300 && status < 400 && location) {
+      this.finish();
+      this.destroyTransport();
+      this.redirect(location);
+      return;
+    }
+    this.stage = Stage.UnexpectedResponse;
+    this.response = response;
+    if (!this.ws.emit('unexpected-response', this.request, response)) {
+      this.fail(codedError(`Unexpected server response: ${status}`, 'WS_ERR_UNEXPECTED_RESPONSE'));
+      return;
+    }
+    if (this.request instanceof HandshakeRequest) this.streamBody(head, rest, response);
+  }
+
+  private redirect(location: string): void {
+    const ws = this.ws;
+    if (redirectsExhausted(this.plan, this.redirects)) {
+      ws.failHandshake(codedError('Maximum redirects exceeded', 'WS_ERR_MAX_REDIRECTS'));
+      return;
+    }
+    let plan: ClientPlan;
+    try {
+      plan = redirectPlan(ws, this.plan, location);
+    } catch (error) {
+      ws.failHandshake(error as Error);
+      return;
+    }
+    ws.setUrl(plan.target.url.href);
+    const next = new ClientHandshake(ws, plan, this.redirects + 1);
+    ws.handshake = next;
+    // ws emits it with the new request, its headers still editable; close() in a listener aborts it.
+    ws.emit('redirect', plan.target.url.href, next.request);
+    if (next.stage === Stage.AwaitingResponse && ws.handshake === next) next.start();
+  }
+
+  /**
+   * Direct path: the listener owns the response; once its body is complete (or the socket ends),
+   * so is the attempt: the socket is closed and the WebSocket reports close 1006 without an error.
+   */
+  private streamBody(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
+    if (this.stage !== Stage.UnexpectedResponse) return;
+    const socket = this.socket!;
+    const body = new ResponseBody(response, head, () => socket.destroy());
+    this.parser = null;
+    this.body = body;
+    socket.on('data', onSocketData);
+    body.push(rest);
+  }
+
+  /** Direct path: a chunk of an unexpected response's body. */
+  receiveBody(chunk: Buffer): void {
+    this.body?.push(chunk);
+  }
+
+  /** Direct path: the socket closed. */
+  socketClosed(): void {
+    if (this.stage === Stage.AwaitingResponse) {
+      this.fail(codedError('socket hang up', 'ECONNRESET'));
+      return;
+    }
+    if (this.stage !== Stage.UnexpectedResponse) return;
+    const response = this.response!;
+    if (!response.complete) abortResponse(response);
+    this.finish();
+    this.ws.failHandshake(new Error('Unexpected server response'), false);
+  }
+
+  socketError(error: Error): void {
+    // During an unexpected response the body's reader sees the end through 'close'.
+    if (this.stage === Stage.AwaitingResponse) this.fail(error);
+  }
+}
+
+function onSocketData(this: HandshakeSocket, chunk: Buffer): void {
+  const handshake = this[kHandshake];
+  if (handshake === undefined) return;
+  if (handshake.stage === Stage.AwaitingResponse) handshake.receive(chunk);
+  else handshake.receiveBody(chunk);
+}
+
+function onSocketError(this: HandshakeSocket, error: Error): void {
+  this[kHandshake]?.socketError(error);
+}
+
+function onSocketClose(this: HandshakeSocket): void {
+  this[kHandshake]?.socketClosed();
+}
+
+function onTimeout(handshake: ClientHandshake): void {
+  handshake.fail(codedError('Opening handshake has timed out', 'WS_ERR_HANDSHAKE_TIMEOUT'));
+}
