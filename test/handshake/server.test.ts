@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { HttpHeadParser } from '../../src/handshake/http-parser.js';
 import {
+  acceptResponseLines,
   buildAcceptResponse,
   buildErrorResponse,
   computeAcceptKey,
+  serializeResponseHead,
   validateUpgradeRequest,
   type UpgradeValidation,
 } from '../../src/handshake/server.js';
@@ -273,5 +275,34 @@ describe('error responses close the connection', () => {
 
   it('refuses a header value that would inject lines', () => {
     expect(() => buildErrorResponse(400, 'x', { 'X-A': '1\r\nX-B: 2' })).toThrow(TypeError);
+  });
+});
+
+// The server shows these lines to its 'headers' listeners (which may push more, as ws allows) and
+// writes them with serializeResponseHead: the one builder of the 101 (issue 12).
+describe("§4.2.2 item 5: the 101 as lines for the 'headers' event", () => {
+  it('lists the status line and the headers, protocol and extensions only when chosen', () => {
+    expect(acceptResponseLines('k', {})).toEqual(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Accept: k']);
+    expect(acceptResponseLines('k', { protocol: 'chat', extensions: 'permessage-deflate' }).slice(4)).toEqual([
+      'Sec-WebSocket-Protocol: chat',
+      'Sec-WebSocket-Extensions: permessage-deflate',
+    ]);
+  });
+
+  it('serializes added lines after the others and ends with the blank line', () => {
+    const lines = acceptResponseLines('k', {});
+    lines.push('Set-Cookie: a=1');
+    expect(serializeResponseHead(lines)).toBe(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: k\r\nSet-Cookie: a=1\r\n\r\n',
+    );
+    expect(serializeResponseHead(lines)).toBe(buildAcceptResponse('k', { extraHeaderLines: ['Set-Cookie: a=1'] }));
+  });
+
+  it.each([
+    ['a CRLF inside an added line', 'X-A: 1\r\nX-Injected: 2'],
+    ['a line without a colon', 'X-A'],
+    ['a name that is not a token', 'X A: 1'],
+  ])('refuses %s', (_name, line) => {
+    expect(() => serializeResponseHead([...acceptResponseLines('k', {}), line])).toThrow(TypeError);
   });
 });
