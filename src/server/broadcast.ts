@@ -24,6 +24,16 @@ export interface BroadcastOptions {
    * uncompressed (still valid: RSV1 marks each message independently).
    */
   compress?: boolean;
+  /**
+   * Filled in with what happened: `delivered` (the return value) and `skipped`, the open
+   * clients the slow-consumer policy refused (maxBufferedAmount: they are closed with 1008).
+   */
+  report?: BroadcastReport;
+}
+
+export interface BroadcastReport {
+  delivered: number;
+  skipped: number;
 }
 
 /**
@@ -51,9 +61,11 @@ export function writeBroadcast(message: BroadcastPayload, clients: Iterable<WebS
   // Compressed frames are shared per window size (the only parameter that changes the bytes).
   const groups = new Map<number, { codec: PerMessageDeflate; clients: WebSocket[] }>();
   let count = 0;
+  let candidates = 0;
   for (const ws of clients) {
     if (ws === options.except || ws.readyState !== ws.OPEN) continue;
     if (options.filter !== undefined && !options.filter(ws)) continue;
+    candidates++;
     const codec = options.compress === false ? null : sharedCompressionOf(ws, payload.length);
     if (codec === null) {
       if (ws.writeFrame((plain ??= encodeFrameToBuffer(payload, { opcode, fin: true })))) count++;
@@ -65,6 +77,10 @@ export function writeBroadcast(message: BroadcastPayload, clients: Iterable<WebS
     else group.clients.push(ws);
   }
   for (const group of groups.values()) count += compressOnce(payload, opcode, group.codec, group.clients);
+  if (options.report !== undefined) {
+    options.report.delivered = count;
+    options.report.skipped = candidates - count;
+  }
   return count;
 }
 

@@ -29,6 +29,18 @@ async function flooder(port: number): Promise<{ socket: net.Socket; stop(): void
   return { socket, stop: () => (running = false) };
 }
 
+/** Handshake, then never read (nor write) again. */
+async function silentPeer(port: number): Promise<net.Socket> {
+  const socket = net.connect({ port, host: LOOPBACK });
+  onCleanup(() => socket.destroy());
+  socket.on('error', () => {});
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(upgradeRequest());
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  socket.pause();
+  return socket;
+}
+
 describe('a peer that floods and never reads', () => {
   it('is closed with 1008 once maxBufferedAmount is reached, gets no message dispatched after that, and is released within seconds', async () => {
     const server = await startEchoServer({ maxBufferedAmount: 256 * 1024, closeTimeout: 30_000 });
@@ -64,5 +76,35 @@ describe('a peer that floods and never reads', () => {
     ws.send('still here');
     expect(await echoed).toBe('still here');
     peer.stop();
+  });
+});
+
+describe('a broadcast to a crowd with one slow consumer', () => {
+  it('reports the client the policy skipped (and closed with 1008), and reaches the others', async () => {
+    const server = await startEchoServer({ maxBufferedAmount: 64 * 1024 });
+    const { WebSocket } = await import('../../src/index.js');
+    const readers = await Promise.all(
+      [0, 1].map(async () => {
+        const ws = new WebSocket(server.url);
+        onCleanup(() => ws.terminate());
+        await new Promise((resolve) => ws.once('open', resolve));
+        return ws;
+      }),
+    );
+    await silentPeer(server.port);
+    await waitFor(() => server.wss.clients.size === 3, 5000, 'three clients');
+    const big = Buffer.alloc(48 * 1024, 1);
+    const report = { delivered: 0, skipped: 0 };
+    let skipped = 0;
+    // The slow peer reads nothing: its buffer passes 64 KiB after a few broadcasts.
+    for (let i = 0; i < 400 && skipped === 0; i++) {
+      server.wss.broadcast(big, { report });
+      skipped = report.skipped;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(skipped).toBe(1);
+    expect(report.delivered).toBe(2);
+    await waitFor(() => server.closeCodes.length === 1, 5000, 'the slow consumer closed');
+    expect(readers.every((ws) => ws.readyState === ws.OPEN)).toBe(true);
   });
 });
