@@ -53,8 +53,8 @@ async function startDemo(port = 0): Promise<RunningDemo> {
   };
 }
 
-async function connectClient(port: number): Promise<{ socket: WebSocket; inbox: ReturnType<typeof collect> }> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+async function connectClient(port: number, name?: string): Promise<{ socket: WebSocket; inbox: ReturnType<typeof collect> }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/${name === undefined ? '' : `?name=${encodeURIComponent(name)}`}`);
   const inbox = collect(socket);
   await once(socket, 'open');
   return { socket, inbox };
@@ -104,7 +104,7 @@ describe('chat demo: greeting and broadcast', () => {
     }
   });
 
-  it('broadcasts JSON {type, content} as JSON with the content prefixed', async () => {
+  it('broadcasts JSON {type, content} as JSON with the content prefixed and a timestamp', async () => {
     const [first, second] = await twoClients();
     await first.inbox.next();
     await second.inbox.next();
@@ -112,8 +112,32 @@ describe('chat demo: greeting and broadcast', () => {
     for (const client of [first, second]) {
       const { data, isBinary } = await client.inbox.next();
       expect(isBinary).toBe(false);
-      expect(JSON.parse(data.toString())).toEqual({ type: 'chat', content: '客户端说: 你好' });
+      const line = JSON.parse(data.toString());
+      expect(line).toEqual({ type: 'chat', content: '客户端说: 你好', time: expect.any(String) });
+      expect(Date.parse(line.time)).not.toBeNaN();
     }
+  });
+
+  it('members (?name=) get history on join, presence as people come and go, and their name on their lines', async () => {
+    const ann = await connectClient(demo.port, 'ann');
+    sockets.push(ann.socket);
+    expect((await ann.inbox.next()).data.toString()).toBe(greeting);
+    const annHistory = JSON.parse((await ann.inbox.next()).data.toString());
+    expect(annHistory.type).toBe('history');
+    expect(JSON.parse((await ann.inbox.next()).data.toString()).online).toContain('ann');
+    ann.socket.send(JSON.stringify({ type: 'chat', content: 'first line' }));
+    const line = JSON.parse((await ann.inbox.next()).data.toString());
+    expect(line).toMatchObject({ type: 'chat', content: '客户端说: first line', name: 'ann' });
+
+    const bob = await connectClient(demo.port, 'bob');
+    sockets.push(bob.socket);
+    expect((await bob.inbox.next()).data.toString()).toBe(greeting);
+    const history = JSON.parse((await bob.inbox.next()).data.toString());
+    expect(history.messages.at(-1)).toEqual(line);
+    const presence = JSON.parse((await ann.inbox.next()).data.toString());
+    expect(presence.online).toEqual(expect.arrayContaining(['ann', 'bob']));
+    bob.socket.close();
+    await expect.poll(async () => JSON.parse((await ann.inbox.next()).data.toString()).online.includes('bob')).toBe(false);
   });
 
   it('treats JSON that is not {type, content} as plain text', async () => {
@@ -175,21 +199,32 @@ describeWith([chromium], 'chat demo page in headless Chromium', () => {
     await expect.poll(items).toContain('客户端说: 来自浏览器的问候');
     expect((await observer.inbox.next()).data.toString()).toBe('客户端说: 来自浏览器的问候');
 
+    await tab.locator('#name').fill('页面');
+    await tab.locator('#name').dispatchEvent('change');
+    await tab.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
+    await expect.poll(() => tab.locator('#online-list').textContent()).toContain('页面');
     await send('structured', true);
     const jsonItem = tab.locator('#messages li[data-kind="json"]').last();
-    await expect.poll(() => jsonItem.textContent()).toBe('chat客户端说: structured');
+    await expect.poll(() => jsonItem.locator('.content').textContent()).toBe('客户端说: structured');
     expect(await jsonItem.locator('.label').textContent()).toBe('chat');
-    expect(JSON.parse((await observer.inbox.next()).data.toString())).toEqual({
-      type: 'chat',
-      content: '客户端说: structured',
-    });
+    expect(await jsonItem.locator('.name').textContent()).toBe('页面');
+    expect(await jsonItem.locator('.time').textContent()).not.toBe('');
+    let observed = JSON.parse((await observer.inbox.next()).data.toString());
+    while (observed.type !== 'chat') observed = JSON.parse((await observer.inbox.next()).data.toString());
+    expect(observed).toMatchObject({ type: 'chat', content: '客户端说: structured', name: '页面' });
     observer.socket.terminate();
 
+    const systemLines = () => tab.locator('#messages li[data-kind="system"]').count();
+    const before = await systemLines();
     await demo.stop();
     await tab.locator('#status[data-state="reconnecting"]').waitFor({ timeout: 10_000 });
+    // Let a few reconnection attempts fail while the server is down.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     demo = await startDemo(port);
     await tab.locator('#status[data-state="open"]').waitFor({ timeout: 15_000 });
-    await expect.poll(async () => (await items()).filter((text) => text === greeting).length).toBe(2);
+    await expect.poll(async () => (await items()).filter((text) => text === greeting).length).toBe(3);
+    // One line for the drop; none for the attempts that failed.
+    expect(await systemLines()).toBe(before + 1);
     await send('after restart');
     await expect.poll(items).toContain('客户端说: after restart');
   });

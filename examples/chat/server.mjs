@@ -1,6 +1,7 @@
 // The ws6455 chat demo: one HTTP server serves the chat page and carries the WebSocket server.
-// Every client is greeted, and every text message is broadcast to all clients (sender
-// included) with wss.broadcast, which frames the message once for everyone.
+// Every client is greeted; a page that joins with a name gets the recent history and who is
+// online (chat-room.mjs); every text message is broadcast to all clients (sender included) with
+// wss.broadcast, which frames the message once for everyone.
 //
 //   npm start                 # builds dist/, then listens on http://localhost:8080
 //   PORT=3000 npm start       # another port; PORT=0 picks a free one
@@ -9,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { WebSocketServer } from '../../dist/esm/index.js';
-import { GREETING, broadcastFor } from './chat-message.mjs';
+import { chatRoom, memoryStore } from './chat-room.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
 const page = await readFile(new URL('./index.html', import.meta.url));
@@ -23,6 +24,10 @@ const http = createServer((request, response) => {
   }
   response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
 });
+http.on('error', (error) => {
+  console.error(`chat demo: ${error.message}`);
+  process.exit(1);
+});
 
 const wss = new WebSocketServer({
   server: http,
@@ -31,26 +36,15 @@ const wss = new WebSocketServer({
   // Drops clients whose network vanished without a close (laptop lid, lost Wi-Fi).
   heartbeat: { interval: 30_000, timeout: 10_000 },
 });
-
-wss.on('connection', (ws) => {
-  ws.send(GREETING);
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) {
-      // The chat speaks text only: 1003 is the close code for data of a kind not accepted (RFC 6455 §7.4.1).
-      ws.close(1003, 'text messages only');
-      return;
-    }
-    wss.broadcast(broadcastFor(data.toString()));
-  });
-  ws.on('error', (error) => console.error('client error:', error.message));
-});
+wss.on('error', (error) => console.error('server error:', error.message));
+wss.on('connection', chatRoom(wss, memoryStore()));
 
 http.listen(port, () => {
   console.log(`chat demo listening on http://localhost:${http.address().port}`);
 });
 
 function shutDown() {
-  // close() ends the HTTP side; clients are told the server is going away (1001).
+  // Clients are told the server is going away (1001), then the HTTP side closes.
   for (const client of wss.clients) client.close(1001, 'server shutting down');
   wss.close();
   http.close(() => process.exit(0));
