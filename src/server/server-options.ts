@@ -56,8 +56,16 @@ export interface ServerOptions {
   closeTimeout?: number;
   /** Slow-consumer limit per client in bytes (see README, "Backpressure"). Default 0 (no limit). */
   maxBufferedAmount?: number;
-  /** Built-in keep-alive: ping every `interval` ms, terminate clients silent for `timeout` ms. Default off. */
+  /** Built-in keep-alive: ping every `interval` ms, terminate clients silent for `timeout` ms. Overrides idleTimeout. Default: from idleTimeout. */
   heartbeat?: HeartbeatOptions;
+  /**
+   * Issue 15: a client that sends nothing at all for this many ms is terminated (1006); it is
+   * pinged halfway, so a live peer (every browser, ws, ws6455) always answers in time. Checked
+   * by one shared timer. 0 = never (ws's behaviour). Needs clientTracking. Default 120000.
+   */
+  idleTimeout?: number;
+  /** Issue 15: close (1001) clients connected for longer than this many ms; checked by the same shared timer. 0 = never. Default 0. */
+  maxLifetime?: number;
   /**
    * Issue 16: keep what a disconnected client missed and give it back when it reconnects with its
    * session id and offset (README, "Session resume"); `true` for the defaults
@@ -161,6 +169,8 @@ const NUMERIC_OPTIONS = [
   'maxBufferedChunks',
   'maxFragments',
   'maxPendingAutoPongs',
+  'idleTimeout',
+  'maxLifetime',
 ] as const;
 
 function checkNumbers(options: ServerOptions): void {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Heartbeat } from './heartbeat.js';
+import { livenessOf, type Heartbeat } from './heartbeat.js';
 import { toBroadcastPayload, writeBroadcast, type BroadcastOptions, type BroadcastPayload } from './broadcast.js';
 import type { HttpHead } from '../handshake/http-parser.js';
 import { headerHasToken } from '../handshake/tokens.js';
@@ -71,7 +71,7 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
     // As ws: `true` reads back as `{}` in wss.options.
     if (deflate === true) this.options.perMessageDeflate = {};
     this.deflateOptions = deflate === false ? null : deflate === true ? {} : deflate;
-    this.heartbeat = this.options.heartbeat ? new Heartbeat(this.clientSet, this.options.heartbeat) : null;
+    this.heartbeat = livenessOf(this.clientSet, this.options); // issue 15: idleTimeout, maxLifetime
     // Issue 16: session resume hook (see session-resume.ts).
     this.sessions = this.options.sessionResume ? new SessionResume(this, this.options.sessionResume, () => this.adapter) : null;
     if (this.options.port != null) {
@@ -211,7 +211,7 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
     ws.topicRegistry = this.topics;
     ws.tracker = this;
     if (this.options.clientTracking) this.clientSet.add(ws);
-    this.heartbeat?.start();
+    this.heartbeat?.track(ws);
     this.sessions?.attach(ws, socket); // Issue 16: session resume hook
   }
 
