@@ -67,11 +67,13 @@ const BAD_PORTS = new Set([
   6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
-/** Browsers refuse these with a SecurityError in the constructor; so does this class. */
-export function checkPort(record: URL): void {
-  if (record.port !== '' && BAD_PORTS.has(Number(record.port))) {
-    throw domException('SecurityError', `The port ${record.port} is not allowed.`);
-  }
+/**
+ * Fetch answers a request to a bad port with a network error, so the connection fails (error, then
+ * close 1006) without being dialed; the constructor does not throw (older browsers threw a
+ * SecurityError; Chromium and the current standard do not).
+ */
+export function isBadPort(record: URL): boolean {
+  return record.port !== '' && BAD_PORTS.has(Number(record.port));
 }
 
 /** The request target's host:port, which RFC 6455 §4.1 allows one CONNECTING connection at a time. */

@@ -8,7 +8,7 @@ import { checkCloseArguments, WebSocketError, type WebSocketCloseInfo } from './
 import { enqueueConnect, releaseConnect, type ConnectTicket } from './connect-queue.js';
 import { defineInterfaceMembers } from './idl-shape.js';
 import { openInner } from './inner.js';
-import { checkPort, getBaseURL, getURLRecord, hostKey, validateProtocols } from './url.js';
+import { getBaseURL, getURLRecord, hostKey, isBadPort, validateProtocols } from './url.js';
 import { copyBufferSource, isBufferSource, toDictionary, toSequence, toUSVString } from './webidl.js';
 
 export interface WebSocketStreamOptions {
@@ -54,7 +54,6 @@ export class WebSocketStream {
       throw new TypeError("Failed to construct 'WebSocketStream': member signal is not of type AbortSignal.");
     }
     this.#url = getURLRecord(urlString, getBaseURL());
-    checkPort(this.#url);
     validateProtocols(protocols);
     if (signal?.aborted) {
       this.#state = State.CLOSED;
@@ -63,6 +62,11 @@ export class WebSocketStream {
       return;
     }
     signal?.addEventListener('abort', () => this.#abort(signal.reason), { once: true });
+    if (isBadPort(this.#url)) {
+      // A network error from Fetch: the connection fails without being dialed.
+      setImmediate(() => this.#onClose(1006, '', false));
+      return;
+    }
     this.#ticket = enqueueConnect(hostKey(this.#url), () => this.#dial(protocols));
   }
 

@@ -10,7 +10,7 @@ import { getEventHandler, setEventHandler, type HandlerMap } from './event-handl
 import { defineConstants, defineInterfaceMembers } from './idl-shape.js';
 import { enqueueConnect, releaseConnect, type ConnectTicket } from './connect-queue.js';
 import { openInner, type InnerEvents } from './inner.js';
-import { getURLRecord, getBaseURL, checkPort, hostKey, validateProtocols } from './url.js';
+import { getURLRecord, getBaseURL, isBadPort, hostKey, validateProtocols } from './url.js';
 import { toClampedUnsignedShort, toDOMString, toUSVString, toSequence, isObject, isBlob, isBufferSource, copyBufferSource } from './webidl.js';
 
 /** The standard's readyState values. */
@@ -54,10 +54,15 @@ export class WebSocket extends EventTarget {
     const urlString = toUSVString(url);
     const list = toProtocolList(protocols);
     const record = getURLRecord(urlString, getBaseURL());
-    checkPort(record);
     validateProtocols(list);
     super();
     this.#url = record;
+    if (isBadPort(record)) {
+      this.#ticket = null;
+      this.#failed = true;
+      setImmediate(() => this.#onClose(1006, '', false));
+      return;
+    }
     this.#ticket = enqueueConnect(hostKey(record), () => this.#dial(list));
   }
 

@@ -126,14 +126,16 @@ describe('step 6: a fragment is a SyntaxError', () => {
   });
 });
 
-describe('Fetch port blocking: a bad port is a SecurityError', () => {
-  it.each([1, 7, 21, 22, 25, 53, 110, 143, 6000, 6667, 10080])('port %i', (port) => {
-    expectDOMException(() => new WebSocket(`ws://127.0.0.1:${port}/`), 'SecurityError');
-  });
-  it('the default ports are not blocked', () => {
-    const ws = new WebSocket('ws://127.0.0.1/');
-    ws.onerror = () => {};
-    ws.close();
+describe('Fetch port blocking: a bad port fails the connection without dialing', () => {
+  it.each([1, 7, 21, 22, 25, 53, 110, 143, 6000, 6667, 10080])('port %i: no exception; error, then close 1006', async (port) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    expect(ws.readyState).toBe(WebSocket.CONNECTING);
+    const events: string[] = [];
+    ws.onopen = () => events.push('open');
+    ws.onerror = () => events.push(`error ${ws.readyState}`);
+    ws.onclose = (event) => events.push(`close ${(event as CloseEvent).code} ${(event as CloseEvent).wasClean}`);
+    await nextEvent(ws, 'close');
+    expect(events).toEqual(['error 3', 'close 1006 false']);
   });
 });
 
