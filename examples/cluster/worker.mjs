@@ -1,31 +1,36 @@
 // One chat node: an HTTP server for the chat page and a ws6455 WebSocketServer on the same port,
-// joined to the other nodes by the Redis adapter. Runs as a cluster worker (see server.mjs) or
-// alone: `PORT=8081 node examples/cluster/worker.mjs`.
+// joined to the other nodes through a Redis Stream (RedisStreamsAdapter: nothing is lost while
+// Redis or a node is away), with session resume so a client that reconnects, to this node or
+// another, gets what it missed. Runs as a cluster worker (see server.mjs) or alone:
+//   PORT=8081 REDIS_URL=redis://127.0.0.1:6379 node examples/cluster/worker.mjs
 //
-// The chat protocol lives in the page (examples/chat/index.html): this node relays every message
-// a client sends, unchanged, to every client of every node with `wss.broadcast`, which delivers
-// locally and hands the message to the adapter for the other nodes.
+// Signals: SIGTERM (or the 'drain' message from the cluster primary) drains: the node stops
+// accepting, closes its clients with 1012 (Service Restart) spread over DRAIN_MS, then exits, so the
+// clients move to the other nodes a few at a time. SIGINT closes everyone at once with 1001.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { createClient } from 'redis';
-import { RedisAdapter, WebSocketServer } from '../../dist/esm/index.js';
+import { RedisStreamsAdapter, WebSocketServer } from '../../dist/esm/index.js';
+import { chatRoom } from '../chat/chat-room.mjs';
+import { connectOrExit } from './redis-check.mjs';
+import { redisStore } from './redis-store.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const drainMs = Number(process.env.DRAIN_MS ?? 5000);
 const chatPage = new URL('../chat/index.html', import.meta.url);
+const who = `worker ${process.pid}`;
 
-// Two connections: one in subscriber mode can run no other command. While Redis is away they
-// reconnect by themselves; the adapter reports the outage on 'error' and local chat goes on.
-const publisher = createClient({ url: redisUrl });
-const subscriber = publisher.duplicate();
-for (const client of [publisher, subscriber]) client.on('error', () => {});
-await Promise.all([publisher.connect(), subscriber.connect()]);
-const adapter = new RedisAdapter({ publisher, subscriber, channel: 'ws6455:chat' });
-adapter.on('error', (error) => console.error(`worker ${process.pid}: ${error.code}: ${error.message}`));
+const redis = await connectOrExit(redisUrl, who);
+// The adapter duplicates the client for its blocking reads.
+const adapter = new RedisStreamsAdapter({ client: redis, channel: 'ws6455:chat:stream' });
+adapter.on('error', (error) => console.error(`${who}: ${error.code}: ${error.message}`));
+adapter.on('degraded', (silentMs) => console.error(`${who}: Redis silent for ${silentMs} ms; messages wait in the outbox`));
+adapter.on('recovered', () => console.error(`${who}: Redis answers again`));
 await adapter.ready;
+const store = redisStore(redis);
 
 const http = createServer(async (request, response) => {
-  if (request.url !== '/' && request.url !== '/index.html') {
+  if (request.url !== '/' && request.url !== '/index.html' && !request.url?.startsWith('/?')) {
     response.writeHead(404).end();
     return;
   }
@@ -36,21 +41,39 @@ const http = createServer(async (request, response) => {
     response.writeHead(500, { 'content-type': 'text/plain' }).end('examples/chat/index.html is missing\n');
   }
 });
+http.on('error', (error) => {
+  console.error(`${who}: ${error.message}`);
+  process.exit(1);
+});
 
-const wss = new WebSocketServer({ server: http, heartbeat: { interval: 30_000, timeout: 10_000 } });
+const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024, heartbeat: { interval: 30_000, timeout: 10_000 }, sessionResume: true });
+wss.on('error', (error) => console.error(`${who}: ${error.message}`));
 wss.setAdapter(adapter);
 // Which worker took the connection, for the curious (and for the tests): visible in the 101 response.
 wss.on('headers', (headers) => headers.push(`X-Worker: ${process.pid}`));
-wss.on('connection', (ws) => {
-  ws.on('message', (data, isBinary) => wss.broadcast(data, { binary: isBinary }));
-});
+wss.on('connection', chatRoom(wss, store, (error) => console.error(`${who}: chat store: ${error.message}`)));
 
-http.listen(port, () => console.log(`worker ${process.pid} listening on ${port}`));
+http.listen(port, () => console.log(`${who} listening on ${port}`));
 
-process.on('SIGTERM', () => {
-  // Closes every client with 1001 and closes the adapter; then the Redis clients, which we own.
-  wss.close(() => {
-    http.close();
-    Promise.allSettled([publisher.quit(), subscriber.quit()]).then(() => process.exit(0));
+let stopping = false;
+async function stop(how) {
+  if (stopping) return;
+  stopping = true;
+  // No new connections here: the load balancer (or the cluster primary) sends them elsewhere.
+  http.close();
+  if (how === 'drain') await wss.drain({ over: drainMs });
+  else for (const client of wss.clients) client.close(1001, 'server shutting down');
+  // close() emits 'close' once every client is gone and closes the adapter; the Redis client is ours.
+  wss.close(async () => {
+    await store.close();
+    await redis.quit().catch(() => {});
+    process.exit(0);
   });
+  setTimeout(() => process.exit(0), drainMs + 5000).unref();
+}
+process.on('SIGTERM', () => void stop('drain'));
+process.on('SIGINT', () => void stop('now'));
+process.on('message', (message) => {
+  if (message === 'drain') void stop('drain');
+  if (message === 'stop') void stop('now');
 });

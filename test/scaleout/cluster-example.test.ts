@@ -1,5 +1,6 @@
-// examples/cluster: node:cluster workers sharing one port, joined by the Redis adapter. A message
-// sent by any client reaches every client exactly once, whichever worker each one landed on.
+// examples/cluster: node:cluster workers sharing one port, joined by the Redis Streams adapter. A
+// message sent by any client reaches every client exactly once, whichever worker each one landed
+// on; without a Redis server the example says so and exits non-zero instead of hanging.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,10 @@ async function connect(port: number): Promise<ClusterClient> {
   ws.on('upgrade', (response: { headers: Record<string, string | string[] | undefined> }) => {
     client.worker = String(response.headers['x-worker']);
   });
-  ws.on('message', (data) => client.received.push(String(data)));
+  ws.on('message', (data) => {
+    const text = String(data);
+    if (text !== '欢迎连接到 WebSocket 服务器!') client.received.push(text.replace(/^客户端说: /, ''));
+  });
   ws.on('close', (code) => (client.closeCode = code));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -96,5 +100,21 @@ describe.skipIf(redisProgram === undefined)('examples/cluster: two workers on on
     expect(await exited).toBe(0);
     await waitFor('clients closed', () => clients.every((c) => c.closeCode !== undefined));
     expect(clients.map((c) => c.closeCode)).toEqual(clients.map(() => 1001));
+  });
+});
+
+describe('examples/cluster without a Redis server', () => {
+  it('prints a clear message and exits non-zero instead of hanging', async () => {
+    const unusedPort = await freePort();
+    const child = spawn(process.execPath, [exampleScript], {
+      env: { ...process.env, PORT: String(await freePort()), WORKERS: '1', REDIS_URL: `redis://127.0.0.1:${unusedPort}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain(`cannot reach Redis at redis://127.0.0.1:${unusedPort}`);
+    expect(stderr).toContain('REDIS_URL');
   });
 });
