@@ -262,3 +262,47 @@ describe("event: 'wsClientError' (error, socket, request)", () => {
     },
   ]);
 });
+
+describe('the accepted connection', () => {
+  compareBehaviours([
+    {
+      title: 'bytes after the request head are the first frames',
+      run: async (s) => {
+        const { wss, port } = await s.standalone();
+        wss.on('connection', (ws: import('ws').WebSocket) => ws.on('message', (data, isBinary) => s.note('message', String(data), isBinary)));
+        // A masked text frame "hi" (mask 0x01020304) in the same write as the request.
+        const frame = Buffer.from([0x81, 0x82, 1, 2, 3, 4, 'h'.charCodeAt(0) ^ 1, 'i'.charCodeAt(0) ^ 2]);
+        s.note(describeResponse(await s.raw(port, Buffer.concat([Buffer.from(upgradeRequest()), frame])))[0]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    },
+    {
+      title: "server-side attributes: protocol, extensions, url, binaryType, readyState",
+      run: async (s) => {
+        const started = await s.standalone({ perMessageDeflate: true });
+        const [, ws] = await s.connect(started, '', ['p1']);
+        s.note(ws.protocol, ws.extensions, String(ws.url), ws.binaryType, ws.readyState, ws.isPaused);
+      },
+    },
+    {
+      title: 'allowSynchronousEvents: false, two messages in one chunk',
+      run: async (s) => {
+        const { wss, port } = await s.standalone({ allowSynchronousEvents: false });
+        wss.on('connection', (ws: import('ws').WebSocket) =>
+          ws.on('message', (data) => {
+            s.note('message', String(data));
+            process.nextTick(() => s.note('tick after', String(data)));
+          }),
+        );
+        const frame = (text: string): Buffer => Buffer.from([0x81, 0x80 | text.length, 0, 0, 0, 0, ...Buffer.from(text)]);
+        await s.raw(port, Buffer.concat([Buffer.from(upgradeRequest()), frame('a'), frame('b')]));
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      },
+      differs: {
+        why: 'the option is accepted but not honoured: ws6455 emits as with ws\'s default (true)',
+        ws: ['message a', 'tick after a', 'message b', 'tick after b'],
+        ws6455: ['message a', 'message b', 'tick after a', 'tick after b'],
+      },
+    },
+  ]);
+});
