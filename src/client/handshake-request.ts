@@ -3,6 +3,7 @@
 // finishRequest) the handshake uses http.request and listeners get the real ClientRequest.
 
 import { EventEmitter } from 'node:events';
+import { ClientRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestHeaders } from './request-headers.js';
 
@@ -74,12 +75,32 @@ export class HandshakeRequest extends EventEmitter {
     return this;
   }
 
+  /** The request is ended by the handshake itself; these exist so that user calls are harmless. */
+  end(): this {
+    return this;
+  }
+  flushHeaders(): void {}
+  setTimeout(_msecs: number, callback?: () => void): this {
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+  setNoDelay(noDelay?: boolean): void {
+    (this.socket as { setNoDelay?: (value?: boolean) => void } | null)?.setNoDelay?.(noDelay);
+  }
+  setSocketKeepAlive(enable?: boolean, delay?: number): void {
+    (this.socket as { setKeepAlive?: (value?: boolean, delay?: number) => void } | null)?.setKeepAlive?.(enable, delay);
+  }
+
   private assertNotSent(): void {
     if (this.headersSent) {
       throw Object.assign(new Error('Cannot set headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
     }
   }
 }
+
+// `request instanceof http.ClientRequest` holds, as with ws; every method a user may call is
+// defined above, so ClientRequest's own internals are never reached.
+Object.setPrototypeOf(HandshakeRequest.prototype, ClientRequest.prototype);
 
 function emitAbort(request: HandshakeRequest): void {
   request.emit('abort');
