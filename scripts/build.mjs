@@ -5,6 +5,7 @@
 // builds (parallel test runs) never see or leave a half-written dist/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { commonJsDeclarations } from './cjs-types.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -31,13 +32,8 @@ for (const name of Object.keys(api)) {
 module.exports = WebSocket;
 `,
   );
-  writeFileSync(
-    `${staging}/cjs/index.d.cts`,
-    `import * as api from './index.js';
-declare const WebSocket: typeof api.WebSocket & typeof api;
-export = WebSocket;
-`,
-  );
+  // CommonJS types shaped as ws's (issue 11): see scripts/cjs-types.mjs.
+  writeFileSync(`${staging}/cjs/index.d.cts`, commonJsDeclarations(`${staging}/cjs`));
   const retired = `dist.old-${process.pid}`;
   if (existsSync('dist')) renameSync('dist', retired);
   renameSync(staging, 'dist');

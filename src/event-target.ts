@@ -4,57 +4,115 @@
 // builds the event object, so both styles see the same order.
 
 import type { EventEmitter } from 'node:events';
+import type { WebSocket } from './websocket.js';
+import type { Data } from './websocket-events.js';
 
 export type BrowserEventType = 'open' | 'message' | 'close' | 'error';
 
-export class WsEvent {
-  readonly type: string;
-  readonly target: unknown;
-  constructor(type: string, target: unknown) {
-    this.type = type;
-    this.target = target;
+// The event classes follow ws's: constructed as (type, init) like the DOM's, read-only attributes
+// as enumerable accessors on the prototype, and `target` set when the event is dispatched. Their
+// state is kept under module-private symbols, not declared fields, so that the classes stay
+// structural types: an object literal `{ type, target, data }` still satisfies MessageEvent, as it
+// does with ws's types.
+const kType = Symbol('type');
+const kTarget = Symbol('target');
+const kData = Symbol('data');
+const kCode = Symbol('code');
+const kReason = Symbol('reason');
+const kWasClean = Symbol('wasClean');
+const kError = Symbol('error');
+const kMessage = Symbol('message');
+
+type Slots = Record<symbol, unknown>;
+
+export class Event {
+  constructor(type: string) {
+    (this as unknown as Slots)[kType] = type;
+    (this as unknown as Slots)[kTarget] = null;
   }
-  get currentTarget(): unknown {
-    return this.target;
+  get type(): string {
+    return (this as unknown as Slots)[kType] as string;
   }
-  get srcElement(): unknown {
-    return this.target;
+  /** The WebSocket that dispatched the event (null until it is dispatched). */
+  get target(): WebSocket {
+    return (this as unknown as Slots)[kTarget] as WebSocket;
   }
 }
 
-export class WsMessageEvent extends WsEvent {
-  /** string for text messages; for binary, a Buffer/ArrayBuffer/Buffer[]/Blob per binaryType. */
-  readonly data: unknown;
-  constructor(target: unknown, data: unknown) {
-    super('message', target);
-    this.data = data;
+export interface MessageEventInit {
+  data?: unknown;
+}
+
+export class MessageEvent extends Event {
+  constructor(type: string, init: MessageEventInit = {}) {
+    super(type);
+    (this as unknown as Slots)[kData] = init.data === undefined ? null : init.data;
+  }
+  /** A string for text messages; for binary ones a Buffer, ArrayBuffer, Buffer[] or Blob, per binaryType. */
+  get data(): Data {
+    return (this as unknown as Slots)[kData] as Data;
   }
 }
 
-export class WsCloseEvent extends WsEvent {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
-  constructor(target: unknown, code: number, reason: string, wasClean: boolean) {
-    super('close', target);
-    this.code = code;
-    this.reason = reason;
-    this.wasClean = wasClean;
+export interface CloseEventInit {
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+}
+
+export class CloseEvent extends Event {
+  constructor(type: string, init: CloseEventInit = {}) {
+    super(type);
+    (this as unknown as Slots)[kCode] = init.code === undefined ? 0 : init.code;
+    (this as unknown as Slots)[kReason] = init.reason === undefined ? '' : init.reason;
+    (this as unknown as Slots)[kWasClean] = init.wasClean === undefined ? false : init.wasClean;
+  }
+  get code(): number {
+    return (this as unknown as Slots)[kCode] as number;
+  }
+  get reason(): string {
+    return (this as unknown as Slots)[kReason] as string;
+  }
+  /** Whether the closing handshake completed. */
+  get wasClean(): boolean {
+    return (this as unknown as Slots)[kWasClean] as boolean;
   }
 }
 
-export class WsErrorEvent extends WsEvent {
-  readonly error: unknown;
-  readonly message: string;
-  constructor(target: unknown, error: unknown) {
-    super('error', target);
-    this.error = error;
-    this.message = error instanceof Error ? error.message : String(error);
+export interface ErrorEventInit {
+  error?: unknown;
+  message?: string;
+}
+
+export class ErrorEvent extends Event {
+  constructor(type: string, init: ErrorEventInit = {}) {
+    super(type);
+    (this as unknown as Slots)[kError] = init.error === undefined ? null : init.error;
+    (this as unknown as Slots)[kMessage] = init.message === undefined ? '' : init.message;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ws's types type it so: any thrown value
+  get error(): any {
+    return (this as unknown as Slots)[kError];
+  }
+  get message(): string {
+    return (this as unknown as Slots)[kMessage] as string;
   }
 }
 
-export type EventListenerFunction = (event: WsEvent) => void;
-export type EventListenerLike = EventListenerFunction | { handleEvent(event: WsEvent): void };
+for (const [eventClass, names] of [
+  [Event, ['type', 'target']],
+  [MessageEvent, ['data']],
+  [CloseEvent, ['code', 'reason', 'wasClean']],
+  [ErrorEvent, ['error', 'message']],
+] as const) {
+  for (const name of names) Object.defineProperty(eventClass.prototype, name, { enumerable: true });
+}
+
+// The listeners are typed per event at the class (websocket-events.ts); here any event will do.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventListenerFunction = (event: any) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventListenerLike = EventListenerFunction | { handleEvent(event: any): void };
 
 /** What the adapter needs from the WebSocket to build event objects. */
 export interface BrowserEventSource extends EventEmitter {
@@ -71,26 +129,35 @@ type Wrapped = ((...args: unknown[]) => void) & {
   [kAttribute]?: boolean;
 };
 
-function dispatch(listener: EventListenerLike, thisArg: unknown, event: WsEvent): void {
+function dispatch(listener: EventListenerLike, thisArg: unknown, event: Event): void {
   if (typeof listener === 'function') listener.call(thisArg, event);
   else listener.handleEvent(event);
 }
 
-function buildEvent(source: BrowserEventSource, type: BrowserEventType, args: unknown[]): WsEvent {
+function buildEvent(source: BrowserEventSource, type: BrowserEventType, args: unknown[]): Event {
+  let event: Event;
   switch (type) {
     case 'open':
-      return new WsEvent('open', source);
+      event = new Event('open');
+      break;
     case 'message': {
       const [data, isBinary] = args as [Buffer, boolean];
-      return new WsMessageEvent(source, isBinary ? data : data.toString());
+      event = new MessageEvent('message', { data: isBinary ? data : data.toString() });
+      break;
     }
     case 'close': {
       const [code, reason] = args as [number, Buffer];
-      return new WsCloseEvent(source, code, reason.toString(), source.wasClean);
+      event = new CloseEvent('close', { code, reason: reason.toString(), wasClean: source.wasClean });
+      break;
     }
-    case 'error':
-      return new WsErrorEvent(source, args[0]);
+    case 'error': {
+      const error = args[0];
+      event = new ErrorEvent('error', { error, message: error instanceof Error ? error.message : String(error) });
+      break;
+    }
   }
+  (event as unknown as Slots)[kTarget] = source;
+  return event;
 }
 
 function wrap(source: BrowserEventSource, type: BrowserEventType, listener: EventListenerLike, attribute: boolean): Wrapped {
@@ -132,10 +199,10 @@ export function removeBrowserListener(source: BrowserEventSource, type: string, 
   }
 }
 
-export function getAttributeListener(source: BrowserEventSource, type: BrowserEventType): EventListenerLike | null {
+export function getAttributeListener(source: BrowserEventSource, type: BrowserEventType): EventListenerFunction | null {
   for (const existing of source.rawListeners(type) as Wrapped[]) {
     const wrapped = (existing as { listener?: Wrapped }).listener ?? existing;
-    if (wrapped[kAttribute]) return wrapped[kListener] ?? null;
+    if (wrapped[kAttribute]) return (wrapped[kListener] as EventListenerFunction | undefined) ?? null;
   }
   return null;
 }

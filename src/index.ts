@@ -7,12 +7,16 @@ export { WebSocket, WebSocketServer, createWebSocketStream };
 /** ws exports the server class under this name too. */
 export { WebSocketServer as Server };
 export type { ClientOptions, SendOptions, BinaryType } from './websocket.js';
-export type { ServerOptions, UpgradeRequest, VerifyClientInfo, VerifyClientCallback } from './server/websocket-server.js';
+export type { UpgradeRequest, VerifyClientCallback } from './server/websocket-server.js';
+// The names ws's types export (issue 11), so that `import { type RawData } from 'ws6455'` compiles as with ws.
+export type { ServerOptions, VerifyClientInfo, VerifyClientCallbackSync, VerifyClientCallbackAsync, WebSocketServerEvents } from './server/server-types.js';
+export type { RawData, Data, CertMeta, BufferLike, FinishRequestCallback, WebSocketEvents, WebSocketEventMap, EventListenerOptions } from './websocket-events.js';
+export type { AddressInfo } from 'node:net';
 export type { BroadcastOptions } from './server/broadcast.js';
 export type { HeartbeatOptions } from './server/heartbeat.js';
 export type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
 export type { LocalDelivery, ScaleOutAdapter, ForwardedMessage } from './extras/adapters/adapter.js';
-export { WsEvent as Event, WsMessageEvent as MessageEvent, WsCloseEvent as CloseEvent, WsErrorEvent as ErrorEvent } from './event-target.js';
+export { Event, MessageEvent, CloseEvent, ErrorEvent } from './event-target.js';
 
 // Beyond one connection: reconnecting client, JSON messages, scale-out across processes.
 export { ReconnectingWebSocket, QueueFullError, isRetryableCloseCode, reconnectDelay } from './extras/reconnect.js';
