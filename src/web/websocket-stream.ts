@@ -220,7 +220,8 @@ export class WebSocketStream {
       return;
     }
     const error = WebSocketError.fromClose('WebSocket was not cleanly closed.', 1006, '');
-    if (wasConnecting) this.#opened.reject(error);
+    // As in Chromium: opened carries no close code, closed the 1006 of an abnormal closure.
+    if (wasConnecting) this.#opened.reject(WebSocketError.fromClose('WebSocket closed before handshake complete.', null, ''));
     this.#closed.reject(error);
     this.#readable?.error(error);
     this.#writable?.error(error);

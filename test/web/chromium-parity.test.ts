@@ -37,6 +37,7 @@ async function startSite(): Promise<Site> {
   const wss = new WebSocketServer({
     server: http,
     perMessageDeflate: true,
+    verifyClient: (info: { req: { url?: string } }) => info.req.url !== '/refuse', // answered with 401
     handleProtocols: (protocols) => (protocols.has('echo') ? 'echo' : false),
   });
   wss.on('connection', (peer) => {

@@ -91,11 +91,12 @@ async (env, args) => {
     'close while connecting': (socket) => socket.close(),
     refused: null,
     'blocked port': null,
+    'handshake refused': null,
     'server closes': (socket) => socket.addEventListener('open', () => socket.send('close 4001 server')),
     dropped: (socket) => socket.addEventListener('open', () => socket.send('drop')),
   };
   for (const [name, act] of Object.entries(scenarios)) {
-    const url = { refused: `ws://127.0.0.1:${args.closedPort}/`, 'blocked port': 'ws://127.0.0.1:25/' }[name] ?? `${base}/echo`;
+    const url = { refused: `ws://127.0.0.1:${args.closedPort}/`, 'blocked port': 'ws://127.0.0.1:25/', 'handshake refused': `${base}/refuse` }[name] ?? `${base}/echo`;
     const socket = new WebSocket(url);
     const events = [];
     for (const type of ['open', 'error', 'close']) {
@@ -130,6 +131,13 @@ async (env, args) => {
     await promise.then(
       () => note('early', 'resolved'),
       (error) => note('early', failure(error), error.name, error.closeCode, error.reason),
+    );
+  }
+  const refused = new WebSocketStream(`${base}/refuse`);
+  for (const promise of [refused.opened, refused.closed]) {
+    await promise.then(
+      () => note('stream handshake refused', 'resolved'),
+      (error) => note('stream handshake refused', failure(error), error.closeCode, error.reason),
     );
   }
   const controller = new AbortController();
