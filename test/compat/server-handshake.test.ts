@@ -71,6 +71,13 @@ describe('handshake refusals (standalone; status line, headers, body)', () => {
       },
     },
     {
+      title: 'a malformed header line is 400',
+      run: async (s) => {
+        const { port } = await s.standalone();
+        s.note(describeResponse(await s.raw(port, upgradeRequest().replace('Upgrade: websocket', 'Upgrade websocket')))[0]);
+      },
+    },
+    {
       title: 'a head over 16 KiB is 431',
       run: async (s) => {
         const { port } = await s.standalone();
