@@ -19,7 +19,7 @@ import {
   type BrowserEventType,
 } from './event-target.js';
 // Declaration-level (issue 11): ws's published types, so that code typed against ws compiles unchanged.
-import type { ClientRequest, ClientRequestArgs } from 'node:http';
+import type { ClientRequestArgs } from 'node:http';
 import type { CloseEvent, ErrorEvent, Event, MessageEvent } from './event-target.js';
 import type * as EventClasses from './event-target.js';
 import type * as Events from './websocket-events.js';
@@ -533,7 +533,7 @@ export declare namespace WebSocket {
   export type WebSocketEventMap = Events.WebSocketEventMap;
   export type WebSocketEvents = Events.WebSocketEvents;
   export type PerMessageDeflateOptions = import('./handshake/permessage-deflate.js').PerMessageDeflateOptions;
-  export type FinishRequestCallback = (request: ClientRequest, websocket: WebSocket) => void;
+  export type FinishRequestCallback = Events.FinishRequestCallback;
   export type VerifyClientCallbackSync<Request extends import('node:http').IncomingMessage = import('node:http').IncomingMessage> =
     ServerTypes.VerifyClientCallbackSync<Request>;
   export type VerifyClientCallbackAsync<Request extends import('node:http').IncomingMessage = import('node:http').IncomingMessage> =

@@ -1,0 +1,64 @@
+// deliverable 2 of issue 11: what @types/ws users write compiles unchanged with ws6455, under
+// strict, in ES modules and in CommonJS. The usages are in fixtures/ (the same ground as
+// DefinitelyTyped's types/ws tests, written for this project): exact type assertions (`typeIs`)
+// and required errors (`@ts-expect-error`, which fails the compilation when no error occurs).
+// They are compiled against the built package (dist/, built by the global setup) in a project
+// where `ws6455` resolves as it does for an installed package.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixtureProject, strictOptions, typeCheck, type FixtureProject } from './fixture-project.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
+
+let project: FixtureProject;
+/** One program for both fixtures (a program with lib checking costs seconds): its diagnostics by file. */
+let diagnostics: string[];
+beforeAll(() => {
+  project = createFixtureProject();
+  project.write('assert.ts', read('assert.ts'));
+  diagnostics = typeCheck([project.write('esm.mts', read('esm.mts')), project.write('cjs.cts', read('cjs.cts'))]);
+});
+afterAll(() => project.remove());
+
+function count(text: string, pattern: RegExp): number {
+  return text.match(pattern)?.length ?? 0;
+}
+
+describe('TypeScript: ws usages compile unchanged', () => {
+  it('ES module: import WebSocket, { WebSocketServer, type RawData } from "ws6455"', () => {
+    const source = read('esm.mts');
+    // The fixture covers the ground it claims (guards against it being emptied by mistake).
+    expect(count(source, /typeIs</g)).toBeGreaterThanOrEqual(90);
+    expect(count(source, /@ts-expect-error/g)).toBeGreaterThanOrEqual(25);
+    expect(diagnostics.filter((line) => line.includes('esm.mts'))).toEqual([]);
+  });
+
+  it('CommonJS: import WebSocket = require("ws6455") against index.d.cts', () => {
+    const source = read('cjs.cts');
+    expect(count(source, /typeIs</g)).toBeGreaterThanOrEqual(10);
+    expect(diagnostics.filter((line) => line.includes('cjs.cts'))).toEqual([]);
+  });
+
+  it('the published declarations themselves (dist/, index.d.cts included) have no errors', () => {
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('the assertions can fail: a wrong type, an implicit any and a missing error are reported', () => {
+    const wrong = project.write(
+      'wrong.mts',
+      `import WebSocket, { WebSocketServer } from 'ws6455';
+import { typeIs } from './assert.js';
+const ws = new WebSocket('ws://example.test/');
+typeIs<number>()(ws.readyState);
+typeIs<any>()(ws.url);
+// @ts-expect-error nothing is wrong here
+ws.send('fine');
+new WebSocketServer({ noServer: true }).on('connection', (socket) => typeIs<string>()(socket));
+`,
+    );
+    const found = typeCheck([wrong], { ...strictOptions, skipLibCheck: true });
+    expect(found.map((line) => /wrong\.mts\((\d+),/.exec(line)?.[1])).toEqual(['4', '5', '6', '8']);
+  });
+});
