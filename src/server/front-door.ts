@@ -93,6 +93,10 @@ export function requestFromHead(head: HttpHead, socket: net.Socket): UpgradeRequ
   req.httpVersion = head.httpVersion;
   req.httpVersionMajor = head.httpVersionMajor;
   req.httpVersionMinor = head.httpVersionMinor;
+  // node's own way to record the raw headers and their count, from which it derives
+  // headersDistinct lazily (setting rawHeaders alone leaves the count at 0).
+  const recorder = (req as { _addHeaderLines?: (raw: string[], count: number) => void })._addHeaderLines;
+  if (typeof recorder === 'function') recorder.call(req, head.rawHeaders, head.rawHeaders.length);
   req.rawHeaders = head.rawHeaders;
   // Our parser's object: names lower-cased, repeated values joined with ', ' (node keeps the first
   // of a few singleton headers instead; a valid handshake repeats none of them).

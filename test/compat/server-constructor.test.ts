@@ -222,6 +222,7 @@ describe("event: 'connection' (socket, request)", () => {
     s.note(req.headers['x-extra'], req.headers['sec-websocket-protocol'], typeof req.headers.host, req.rawHeaders.includes('X-Extra'));
     s.note(req.socket.remoteAddress, req.socket === req.connection, req.complete, (req as { upgrade?: boolean }).upgrade);
     s.note(typeof req.on, typeof req.pipe, req.readable, req.readableEnded, req.destroyed, req.aborted);
+    s.note(JSON.stringify(req.headersDistinct['x-extra']), JSON.stringify(req.trailers), typeof req.setTimeout);
     s.note(ws.protocol, ws.readyState);
   };
   compareBehaviours([
