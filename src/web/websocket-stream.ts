@@ -82,10 +82,10 @@ export class WebSocketStream {
 
   /** Start the closing handshake (or abandon the opening one); `closeInfo = {}` keeps close.length at 0. */
   close(closeInfo: WebSocketCloseInfo = {}): void {
+    this.#state; // WebIDL: the brand check comes before argument conversion
     const info = toDictionary(closeInfo, 'WebSocketCloseInfo');
     const code = info.closeCode === undefined ? null : toEnforcedUnsignedShort(info.closeCode);
     const reason = info.reason === undefined ? '' : toUSVString(info.reason);
-    this.#state; // brand check
     checkCloseArguments(code, reason);
     this.#startClose(code, reason);
   }

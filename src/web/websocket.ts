@@ -117,9 +117,9 @@ export class WebSocket extends EventTarget {
 
   /** The standard's close(code, reason); `code = undefined` keeps close.length at 0. */
   close(code: number | undefined = undefined, reason: string | undefined = undefined): void {
+    this.#state; // WebIDL: the brand check comes before argument conversion
     const closeCode = code === undefined ? null : toClampedUnsignedShort(code);
     const closeReason = reason === undefined ? null : toUSVString(reason);
-    this.#state; // brand check before the argument checks can throw a DOMException
     checkCloseArguments(closeCode, closeReason);
     switch (this.#state) {
       case State.CLOSING:
@@ -145,8 +145,8 @@ export class WebSocket extends EventTarget {
 
   /** The standard's send(data): USVString, Blob, ArrayBuffer or ArrayBufferView. */
   send(data: string | Blob | ArrayBuffer | ArrayBufferView): void {
+    this.#state; // WebIDL: the brand check comes first
     if (arguments.length === 0) throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.");
-    this.#state; // brand check
     const { payload, binary, length } = toMessage(data);
     if (this.#state === State.CONNECTING) throw domException('InvalidStateError', "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.");
     // The standard counts the bytes even when the closing handshake has started and nothing is sent.

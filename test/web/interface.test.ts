@@ -96,6 +96,12 @@ describe('operations', () => {
       expect(() => descriptor.value.call({}, 'x')).toThrow(TypeError);
     }
   });
+  it('checks the receiver before converting arguments', () => {
+    const poisoned = { valueOf: () => { throw new Error('converted'); }, toString: () => { throw new Error('converted'); } };
+    expect(() => WebSocket.prototype.close.call({} as WebSocket, poisoned as any)).toThrow(TypeError);
+    expect(() => WebSocket.prototype.send.call({} as WebSocket, poisoned as any)).toThrow(TypeError);
+    expect(() => connecting().close(poisoned as any)).toThrow('converted');
+  });
   it('send() without an argument is a TypeError', () => {
     expect(() => (connecting() as any).send()).toThrow(TypeError);
   });
