@@ -396,10 +396,10 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   }
 
   private abortHandshake(message: string): void {
-    const handshake = this.handshake;
+    // The handshake is aborted first (its request's 'abort' event precedes our 'error', as in ws);
+    // it reports nothing itself: the error and the close 1006 are ours.
+    this.handshake?.abort();
     this.failHandshake(new Error(message));
-    // Its own report of the abort is then a no-op: ours, with the error, came first.
-    if (handshake !== null) handshake.abort();
   }
 
   /**

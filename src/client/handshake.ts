@@ -2,6 +2,7 @@
 // the response head comes back, and then either the socket is handed to the WebSocket (101), a
 // redirect starts the next attempt, or the user's 'unexpected-response' listener owns the body.
 
+import { DEFAULT_MAX_BUFFERED_AMOUNT } from '../defaults.js';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { codedError } from '../errors.js';
@@ -97,29 +98,32 @@ export class ClientHandshake implements RequestOwner {
     return request;
   }
 
-  /** ws.close()/terminate() while CONNECTING: the WebSocket has already reported it. */
+  /** ws.close()/terminate() while CONNECTING: the WebSocket reports it (error, then close 1006). */
   abort(): void {
     const stage = this.stage;
+    const response = this.response;
+    const socket = this.socket;
     this.finish();
-    if (stage === Stage.UnexpectedResponse && this.request instanceof HandshakeRequest) {
-      this.request.aborted = true;
-      this.request.emit('abort');
-    }
-    if (this.response !== null) abortResponse(this.response);
+    if (stage === Stage.UnexpectedResponse && this.request instanceof HandshakeRequest) this.request.abort();
+    // As with node's http client, the response learns of it when the socket has closed.
+    if (response !== null && socket !== null && !socket.destroyed) socket.once('close', () => abortResponse(response));
+    else if (response !== null) abortResponse(response);
     this.destroyTransport();
   }
 
-  /** The user aborted or destroyed the request (direct path). */
+  /**
+   * The user aborted or destroyed the request (direct path). With an error the attempt fails
+   * with it; without one it ends when the socket has closed (socketClosed).
+   */
   onRequestDestroyed(error: Error | undefined): void {
     if (this.stage === Stage.Done) return;
-    const response = this.response;
-    if (error !== undefined) {
-      this.fail(error);
-    } else if (response === null) {
-      // Aborted before any response: the attempt is over without an error, as for ws.close().
-      this.fail(null);
+    if (error !== undefined || this.response === null) {
+      const response = this.response;
+      const socket = this.socket;
+      this.fail(error ?? null);
+      if (response !== null && socket !== null) socket.once('close', () => abortResponse(response));
+      return;
     }
-    if (response !== null) abortResponse(response);
     this.socket?.destroy();
   }
 
@@ -192,7 +196,7 @@ export class ClientHandshake implements RequestOwner {
       autoPong: options.autoPong ?? true,
       deflate: accepted.deflate,
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-      maxBufferedAmount: options.maxBufferedAmount ?? 0,
+      maxBufferedAmount: options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT,
       protocol: check.protocol,
       extensions: accepted.deflate === null ? '' : 'permessage-deflate',
       ...(options.generateMask === undefined ? {} : { generateMask: options.generateMask }),
@@ -279,7 +283,9 @@ export class ClientHandshake implements RequestOwner {
     const response = this.response!;
     if (!response.complete) abortResponse(response);
     this.finish();
-    this.ws.failHandshake(new Error('Unexpected server response'), false);
+    // The WebSocket closes (1006, no error) once the user's response has closed.
+    if (response.closed) this.ws.failHandshake(new Error('Unexpected server response'), false);
+    else response.once('close', () => this.ws.failHandshake(new Error('Unexpected server response'), false));
   }
 
   socketError(error: Error): void {
