@@ -240,11 +240,22 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     }
     if (!connection.admits(blob.size, callback)) return false;
     // Order matters: reserve the slot now, fill it when the Blob's bytes are read.
-    const fill = connection.sendDeferred(blob.size, binary, opts.fin ?? true, mask, callback);
+    // An unreadable Blob (issue 11): as in ws, its callback gets the DOMException (NotReadableError),
+    // 'error' carries it too, and the connection is dropped without a close frame (1006).
+    let unreadable = false;
+    const settle: SendCallback = (error) => {
+      if (!unreadable) callback?.(error);
+    };
+    const fill = connection.sendDeferred(blob.size, binary, opts.fin ?? true, mask, settle);
     if (fill === null) return false;
     blob.arrayBuffer().then(
       (bytes) => fill(null, Buffer.from(bytes)),
-      (error: Error) => fill(error),
+      (error: Error) => {
+        unreadable = true;
+        callback?.(error);
+        this.terminate();
+        this.reportError(error);
+      },
     );
     return connection.canTakeMore();
   }
