@@ -117,8 +117,16 @@ export class SessionResume {
 
   async #takeShared(adapter: ResumableAdapter, id: string, offset: number): Promise<Decision> {
     const local = this.#sessions.get(id);
-    // Still connected here (a half-open connection): save it, so that the shared path below takes it.
-    if (local?.ws != null) await this.#save(adapter, local).catch(() => {});
+    // Still connected here (a half-open connection the client gave up on): save it so that the
+    // shared path below takes it, and retire the stale connection without saving it again.
+    if (local?.ws != null) {
+      await this.#save(adapter, local).catch(() => {});
+      const stale = local.ws;
+      local.ws = null;
+      local.rawSend = null;
+      if (this.#sessions.get(id) === local) this.#sessions.delete(id);
+      stale?.terminate();
+    }
     const session = await this.#fetch(adapter, id).catch(() => undefined);
     if (session === undefined || !session.canResumeFrom(offset)) return { session: this.#create(), resume: 'lost', offset: 0 };
     const arriving: Array<{ data: Buffer | string; binary: boolean; messageId?: string; topic?: string }> = [];
@@ -166,7 +174,7 @@ export class SessionResume {
     session.rawSend = null;
     const adapter = this.#adapter();
     if (isResumableAdapter(adapter)) {
-      this.#sessions.delete(session.id);
+      if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
       this.#save(adapter, session).catch(() => {});
       return;
     }
