@@ -129,7 +129,8 @@ export class WebSocket extends EventTarget {
         // "Fail the WebSocket connection": error, then close with 1006.
         this.#state = State.CLOSING;
         this.#failed = true;
-        if (this.#inner !== null) this.#inner.close();
+        // The handshake may have completed already, its open task still queued: terminate either way.
+        if (this.#inner !== null) this.#inner.terminate();
         else this.#failBeforeDialing();
         return;
       case State.OPEN: {
@@ -167,18 +168,26 @@ export class WebSocket extends EventTarget {
       },
       open: (inner) => {
         this.#release();
-        if (this.#state !== State.CONNECTING) return;
-        this.#state = State.OPEN;
-        this.#protocol = inner.protocol;
-        this.dispatchEvent(new Event('open'));
+        queueTask(() => this.#onOpen(inner));
       },
-      message: (data, isBinary) => this.#onMessage(data, isBinary),
+      message: (data, isBinary) => queueTask(() => this.#onMessage(data, isBinary)),
       error: () => {
         this.#failed = true;
       },
-      close: (code, reason, wasClean) => this.#onClose(code, reason, wasClean),
+      close: (code, reason, wasClean) => {
+        this.#release();
+        queueTask(() => this.#onClose(code, reason, wasClean));
+      },
     };
     this.#inner = openInner(this.#url, protocols, events);
+  }
+
+  #onOpen(inner: WsSocket): void {
+    // close() may have run since the handshake completed: it failed the connection then.
+    if (this.#state !== State.CONNECTING) return;
+    this.#state = State.OPEN;
+    this.#protocol = inner.protocol;
+    this.dispatchEvent(new Event('open'));
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
@@ -195,7 +204,12 @@ export class WebSocket extends EventTarget {
     this.#release();
     if (this.#state === State.CLOSED) return;
     this.#state = State.CLOSED;
-    if (this.#failed) this.dispatchEvent(new Event('error'));
+    if (this.#failed) {
+      // A failed connection closes abnormally (RFC 6455 §7.1.7, §7.4.1), whatever the inner socket saw.
+      this.dispatchEvent(new Event('error'));
+      this.dispatchEvent(new CloseEvent('close', { wasClean: false, code: 1006, reason: '' }));
+      return;
+    }
     this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
   }
 
@@ -217,6 +231,15 @@ defineInterfaceMembers(WebSocket, 'WebSocket', [
   'url', 'readyState', 'bufferedAmount', 'onopen', 'onerror', 'onclose', 'extensions', 'protocol', 'close',
   'onmessage', 'binaryType', 'send',
 ]);
+
+/**
+ * The standard fires each event from its own task, so that microtasks (promise reactions) run
+ * between two messages even when both arrived in one read; setImmediate callbacks are such tasks
+ * in Node (FIFO, with a microtask checkpoint after each).
+ */
+function queueTask(task: () => void): void {
+  setImmediate(task);
+}
 
 /** `(DOMString or sequence<DOMString>) protocols`: an iterable object is a sequence, anything else one string. */
 function toProtocolList(protocols: unknown): string[] {
