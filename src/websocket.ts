@@ -62,7 +62,7 @@ export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionO
   createConnection?: (options: any) => Duplex;
   /** Wait this long (ms) for the peer's close frame / TCP close. Default 30000. */
   closeTimeout?: number;
-  /** Refuse sends that would push bufferedAmount above this many bytes (see README). Default 0 (no limit). */
+  /** Refuse sends that would push bufferedAmount above this many bytes, and close with 1008 (README, "Backpressure"); 0 for none. Default 16777216 (16 MiB). */
   maxBufferedAmount?: number;
   /** Unix domain socket path (also set by ws+unix: URLs). */
   socketPath?: string;

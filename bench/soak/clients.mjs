@@ -10,6 +10,9 @@ let echoMismatches = 0;
 let errors = 0;
 const closeCodes = new Map(); // code -> count
 const lastStreamed = {}; // id -> highest streamed number received
+/** Round-trip times (ms) of steady echoes since the last 'latency' command. */
+let roundTrips = [];
+const MAX_SAMPLES = 200_000;
 
 function connect(id) {
   return new Promise((resolve, reject) => {
@@ -28,15 +31,18 @@ async function openSteady(ids, everyMs) {
     while (next < ids.length) {
       const id = ids[next++];
       const ws = await connect(id);
-      const entry = { ws, timer: null, sent: 0, echoed: 0 };
+      const entry = { ws, timer: null, sent: 0, echoed: 0, sentAt: [] };
       ws.on('error', () => errors++);
       ws.on('message', (data) => {
         if (data.length === 8 && data.readUInt32BE(0) === 0x50a50a50) {
           lastStreamed[id] = data.readUInt32BE(4);
           return;
         }
-        if (String(data) === `steady ${id} ${entry.echoed}`) entry.echoed++;
-        else echoMismatches++;
+        if (String(data) === `steady ${id} ${entry.echoed}`) {
+          const sentAt = entry.sentAt.shift();
+          if (sentAt !== undefined && roundTrips.length < MAX_SAMPLES) roundTrips.push(performance.now() - sentAt);
+          entry.echoed++;
+        } else echoMismatches++;
       });
       ws.on('close', (code) => {
         clearInterval(entry.timer);
@@ -45,7 +51,9 @@ async function openSteady(ids, everyMs) {
       // Spread the sends over the interval so the load is steady, not in bursts.
       setTimeout(() => {
         entry.timer = setInterval(() => {
-          if (ws.readyState === ws.OPEN) ws.send(`steady ${id} ${entry.sent++}`);
+          if (ws.readyState !== ws.OPEN) return;
+          entry.sentAt.push(performance.now());
+          ws.send(`steady ${id} ${entry.sent++}`);
         }, everyMs);
       }, Math.random() * everyMs);
       steady.set(id, entry);
@@ -92,6 +100,41 @@ function vanish(count) {
   return done;
 }
 
+/**
+ * Slow consumers: connections that stop reading but keep sending 1 KiB messages as fast as their
+ * own send buffer allows, so that the server's echoes pile up for them. Returns how many.
+ */
+function starve(count) {
+  const flood = Buffer.alloc(1024, 0x61);
+  let done = 0;
+  for (const [id, entry] of steady) {
+    if (done === count) break;
+    if (entry.ws.readyState !== 1) continue;
+    clearInterval(entry.timer);
+    entry.ws._socket.pause();
+    entry.ws.on('error', () => {});
+    const timer = setInterval(() => {
+      if (entry.ws.readyState !== 1) return clearInterval(timer);
+      // Our own side stays bounded: the server, not this process, is under test.
+      for (let i = 0; i < 32 && entry.ws.bufferedAmount < 64 * 1024; i++) entry.ws.send(flood);
+    }, 20);
+    steady.delete(id);
+    done++;
+  }
+  return done;
+}
+
+function percentile(sorted, fraction) {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+}
+
+/** Echo round-trip percentiles since the last call, then start afresh. */
+function latency() {
+  const sorted = roundTrips.sort((a, b) => a - b);
+  roundTrips = [];
+  return { samples: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
 function summary() {
   let sent = 0;
   let echoed = 0;
@@ -116,6 +159,12 @@ process.on('message', async (command) => {
       }
       case 'vanish':
         process.send({ type: 'vanished', count: vanish(command.count) });
+        break;
+      case 'starve':
+        process.send({ type: 'starved', count: starve(command.count) });
+        break;
+      case 'latency':
+        process.send({ type: 'latency', latency: latency() });
         break;
       case 'summary':
         process.send({ type: 'summary', summary: summary(), lastStreamed });

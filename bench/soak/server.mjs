@@ -11,7 +11,7 @@ const wss = new WebSocketServer({
   port: 0,
   backlog: 4096,
   heartbeat: { interval: heartbeatMs, timeout: heartbeatMs },
-  maxBufferedAmount: 4 << 20,
+  // maxBufferedAmount: the default (the slow-consumer phase measures what it bounds).
 });
 
 /** Client id (from the ?id= query) of each server-side socket, for the close-under-load check. */
@@ -64,6 +64,10 @@ process.on('message', (command) => {
   switch (command.type) {
     case 'stats':
       process.send({ type: 'stats', stats: stats() });
+      break;
+    case 'memory':
+      // Cheap sampling during a phase: no GC, just the resident set and the count.
+      process.send({ type: 'memory', rss: process.memoryUsage.rss(), clients: wss.clients.size });
       break;
     case 'stream':
       startStream(command.everyMs);

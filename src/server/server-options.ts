@@ -11,6 +11,7 @@ import { validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from 
 import type { HeartbeatOptions } from './heartbeat.js';
 import type { SessionResumeOptions } from './session-resume.js'; // issue 16
 import type { WebSocket } from '../websocket.js';
+import { DEFAULT_MAX_BUFFERED_AMOUNT } from '../defaults.js';
 
 export interface VerifyClientInfo {
   origin: string | undefined;
@@ -54,7 +55,7 @@ export interface ServerOptions {
   maxHeaderSize?: number;
   /** Wait this long (ms) for the peer's part of the closing handshake. Default 30000. */
   closeTimeout?: number;
-  /** Slow-consumer limit per client in bytes (see README, "Backpressure"). Default 0 (no limit). */
+  /** Slow-consumer limit per client in bytes (see README, "Backpressure"); 0 for none. Default 16777216 (16 MiB). */
   maxBufferedAmount?: number;
   /** Built-in keep-alive: ping every `interval` ms, terminate clients silent for `timeout` ms. Overrides idleTimeout. Default: from idleTimeout. */
   heartbeat?: HeartbeatOptions;
@@ -133,7 +134,7 @@ export function resolveServerOptions(options: ServerOptions | undefined): Resolv
     handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT,
     maxHeaderSize: DEFAULT_MAX_HEADER_SIZE,
     closeTimeout: DEFAULT_CLOSE_TIMEOUT,
-    maxBufferedAmount: 0,
+    maxBufferedAmount: DEFAULT_MAX_BUFFERED_AMOUNT,
     ...given,
   };
   if (resolved.heartbeat && !resolved.clientTracking) throw new TypeError('The "heartbeat" option needs clientTracking');
