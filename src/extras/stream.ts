@@ -1,5 +1,7 @@
-// createWebSocketStream: a Duplex over a WebSocket. Messages become readable chunks (the socket
-// is paused while the stream's buffer is full), writes become messages, end() closes the socket.
+// createWebSocketStream: a Duplex over a WebSocket, with ws's observable behaviour. Messages
+// become readable chunks (the socket is paused while the stream's buffer is full), writes become
+// messages, end() closes the WebSocket once its own writing side is done, and the stream is
+// destroyed when both sides are over. Writes and end() while CONNECTING wait for 'open'.
 
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { WebSocket } from '../websocket.js';
@@ -8,8 +10,26 @@ function emitClose(duplex: Duplex): void {
   duplex.emit('close');
 }
 
+/** The readable side ended: once the writable side has finished too, the stream is over. */
+function duplexOnEnd(this: Duplex): void {
+  if (!this.destroyed && this.writableFinished) this.destroy();
+}
+
+/** An error on the stream destroys it; it is re-emitted only if no one else listens. */
+function duplexOnError(this: Duplex, error: Error): void {
+  this.removeListener('error', duplexOnError);
+  this.destroy();
+  if (this.listenerCount('error') === 0) this.emit('error', error);
+}
+
+function whenOpen(ws: WebSocket, action: () => void): void {
+  if (ws.readyState === ws.CONNECTING) ws.once('open', action);
+  else action();
+}
+
 export function createWebSocketStream(ws: WebSocket, options: DuplexOptions = {}): Duplex {
-  let closed = false;
+  // After an 'error' the WebSocket closes by itself; terminating it would cut the close short.
+  let terminateOnDestroy = true;
   const duplex = new Duplex({
     ...options,
     autoDestroy: false,
@@ -20,37 +40,27 @@ export function createWebSocketStream(ws: WebSocket, options: DuplexOptions = {}
       if (ws.isPaused) ws.resume();
     },
     write(chunk: Buffer | string, _encoding, callback) {
-      if (ws.readyState === ws.CONNECTING) {
-        ws.once('open', () => ws.send(chunk, callback));
-        return;
-      }
-      ws.send(chunk, callback);
+      whenOpen(ws, () => ws.send(chunk, callback));
     },
     final(callback) {
-      if (ws.readyState === ws.CONNECTING) {
-        ws.once('open', () => duplex.end());
-        callback();
-        return;
-      }
-      if (closed || ws.readyState === ws.CLOSED) {
-        callback();
-        return;
-      }
-      ws.once('close', () => callback());
-      ws.close();
+      whenOpen(ws, () => finishWriting(ws, duplex, callback));
     },
     destroy(error, callback) {
-      // 'close' is emitted by hand (emitClose is off) once the WebSocket itself is closed.
-      if (closed || ws.readyState === ws.CLOSED) {
+      if (ws.readyState === ws.CLOSED) {
         callback(error);
         process.nextTick(emitClose, duplex);
         return;
       }
+      let called = false;
+      ws.once('error', (wsError: Error) => {
+        called = true;
+        callback(wsError);
+      });
       ws.once('close', () => {
-        callback(error);
+        if (!called) callback(error);
         process.nextTick(emitClose, duplex);
       });
-      ws.terminate();
+      if (terminateOnDestroy) ws.terminate();
     },
   });
 
@@ -60,19 +70,39 @@ export function createWebSocketStream(ws: WebSocket, options: DuplexOptions = {}
   });
   ws.once('error', (error: Error) => {
     if (duplex.destroyed) return;
-    // Let the close that follows end the readable side, then report the error.
+    terminateOnDestroy = false;
     duplex.destroy(error);
   });
   ws.once('close', () => {
-    closed = true;
     if (duplex.destroyed) return;
     duplex.push(null);
   });
-  duplex.on('end', () => {
-    if (duplex.writableFinished || ws.readyState === ws.CLOSED) duplex.destroy();
-  });
-  duplex.on('finish', () => {
-    if (duplex.readableEnded) duplex.destroy();
-  });
+  duplex.on('end', duplexOnEnd);
+  duplex.on('error', duplexOnError);
   return duplex;
+}
+
+/**
+ * end(): the WebSocket is closed, and the stream's writing side is finished when the socket's
+ * own writing side is (the close frame is out and TCP is half-closed), as with ws.
+ */
+function finishWriting(ws: WebSocket, duplex: Duplex, callback: (error?: Error | null) => void): void {
+  const socket = ws._socket;
+  // Never connected (the handshake failed): ws leaves end() pending too; 'close' still follows.
+  if (socket === undefined || socket === null) return;
+  if (socket.writableFinished) {
+    callback();
+    if (duplex.readableEnded) duplex.destroy();
+    return;
+  }
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    callback();
+  };
+  socket.once('finish', finish);
+  // ws6455 may drop TCP without half-closing it first (e.g. after a close timeout).
+  ws.once('close', finish);
+  ws.close();
 }
