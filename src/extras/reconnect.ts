@@ -17,6 +17,9 @@ import {
   validateBackoff,
 } from './reconnect-policy.js';
 import { ClientSession, type SessionOutcome } from './reconnect-session.js';
+import { dropError, enqueue, type QueuedMessage, type QueueFullPolicy } from './reconnect-queue.js';
+
+export { QueueFullError } from './reconnect-queue.js';
 import type { SendableData } from '../send-data.js';
 import { type BinaryType, type ClientOptions, type SendOptions, WebSocket } from '../websocket.js';
 
@@ -53,7 +56,7 @@ export type ReconnectableSocketConstructor = new (
   options?: any,
 ) => ReconnectableSocket;
 
-export type QueueFullPolicy = 'drop-oldest' | 'drop-newest' | 'error';
+export type { QueueFullPolicy } from './reconnect-queue.js';
 
 export interface ReconnectOptions extends Partial<BackoffOptions> {
   /**
@@ -120,17 +123,6 @@ export interface ReconnectingWebSocketEvents {
   drop: [data: SendableData, why: 'queue-full' | 'closed'];
   /** With `resume`: what the server said about the session on each connection (before 'open'). */
   session: [outcome: SessionOutcome];
-}
-
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError';
-  readonly code = 'WS_ERR_QUEUE_FULL';
-}
-
-interface QueuedMessage {
-  data: SendableData;
-  options: object;
-  callback: SendCallback | undefined;
 }
 
 const ownOptionNames = new Set([
@@ -389,22 +381,11 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
     this.emit('close', code, reason);
   }
 
-  // ---- the offline queue ---------------------------------------------------------------------
+  // ---- the offline queue (reconnect-queue.ts) ---------------------------------------------------
 
   #enqueue(message: QueuedMessage): void {
-    if (this.#queue.length < this.#maxQueued) {
-      this.#queue.push(message);
-      return;
-    }
-    if (this.#queueFullPolicy === 'error') {
-      throw new QueueFullError(`${this.#maxQueued} messages are already queued while disconnected`);
-    }
-    if (this.#queueFullPolicy === 'drop-oldest' && this.#queue.length > 0) {
-      this.#drop(this.#queue.shift()!, 'queue-full');
-      this.#queue.push(message);
-    } else {
-      this.#drop(message, 'queue-full');
-    }
+    const dropped = enqueue(this.#queue, message, this.#maxQueued, this.#queueFullPolicy);
+    if (dropped !== undefined) this.#drop(dropped, 'queue-full');
   }
 
   #flush(): void {
@@ -422,9 +403,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
   }
 
   #drop(message: QueuedMessage, why: 'queue-full' | 'closed'): void {
-    const text = why === 'closed' ? 'the connection was closed for good' : 'the send queue was full';
-    const error = why === 'closed' ? new Error(`message not sent: ${text}`) : new QueueFullError(`message dropped: ${text}`);
-    if (message.callback !== undefined) process.nextTick(message.callback, error);
+    if (message.callback !== undefined) process.nextTick(message.callback, dropError(why));
     this.emit('drop', message.data, why);
   }
 }
