@@ -106,7 +106,7 @@ proxy.once('exit', (code) => {
   if (!stopping) fail(`nginx exited with ${code}; see ${join(dir, 'error.log')}`);
 });
 await waitForPort(port);
-console.log(`proxy listening on https://localhost:${port} (nodes on ${nodes.map((node) => node.port).join(' and ')})`);
+console.log(`proxy listening on https://localhost:${port} (nodes on ${nodes.map((node) => node.port).join(' and ')}; kill -HUP ${process.pid} for a rolling restart)`);
 
 let restarting = false;
 process.on('SIGHUP', async () => {
