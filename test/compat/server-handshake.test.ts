@@ -100,6 +100,23 @@ describe('option: path', () => {
       },
     },
     {
+      title: 'two servers by path on one http server',
+      run: async (s) => {
+        const { http, port } = await s.httpServer();
+        const a = s.own(new s.impl.WebSocketServer({ server: http, path: '/a' }));
+        const b = s.own(new s.impl.WebSocketServer({ server: http, path: '/b' }));
+        a.on('connection', () => s.note('a connection'));
+        b.on('connection', () => s.note('b connection'));
+        s.note(describeResponse(await s.raw(port, upgradeRequest({ path: '/b' })), [])[0]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+      differs: {
+        why: 'a path mismatch leaves the request to the other upgrade listeners (ws answers 400 first, its docs say to use noServer)',
+        ws: ['HTTP/1.1 400 Bad Request'],
+        ws6455: ['b connection', 'HTTP/1.1 101 Switching Protocols'],
+      },
+    },
+    {
       title: 'another path through handleUpgrade (noServer) is 400, with no wsClientError',
       run: async (s) => {
         const { wss, port } = await s.noServer({ path: '/chat' });
