@@ -25,7 +25,8 @@ export class PendingHandshake {
     private readonly socket: net.Socket,
   ) {
     this.parser = new HttpHeadParser({ kind: 'request', maxHeaderSize: server.options.maxHeaderSize });
-    this.deadline = Date.now() + server.options.handshakeTimeout;
+    const timeout = server.options.handshakeTimeout;
+    this.deadline = timeout > 0 ? Date.now() + timeout : Infinity;
   }
 
   start(): void {

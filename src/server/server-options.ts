@@ -49,7 +49,11 @@ export interface ServerOptions {
   autoPong?: boolean;
   /** The class to instantiate for connections: WebSocket or a subclass. Default WebSocket. */
   WebSocket?: typeof WebSocket;
-  /** Standalone mode: drop (408) a connection whose handshake is not complete after this many ms; checked by one shared sweep every quarter of it (at most 1 s). Default 10000. */
+  /**
+   * Drop (408) a connection whose opening handshake is not complete after this many ms: in
+   * standalone mode from the TCP accept (one shared sweep every quarter of it, at most 1 s), in
+   * every mode while an async verifyClient has not answered. 0 = no limit, as in Node. Default 10000.
+   */
   handshakeTimeout?: number;
   /** Standalone mode: largest request head in bytes; beyond it 431. Default 16384. */
   maxHeaderSize?: number;
@@ -67,6 +71,11 @@ export interface ServerOptions {
   idleTimeout?: number;
   /** Issue 15: close (1001) clients connected for longer than this many ms; checked by the same shared timer. 0 = never. Default 0. */
   maxLifetime?: number;
+  /**
+   * Issue 15: most connections at once, open ones and handshakes in progress together; beyond it
+   * a new one is answered 503 before any WebSocket object exists. 0 = no limit. Default 0.
+   */
+  maxConnections?: number;
   /**
    * Issue 16: keep what a disconnected client missed and give it back when it reconnects with its
    * session id and offset (README, "Session resume"); `true` for the defaults
@@ -135,10 +144,17 @@ export function resolveServerOptions(options: ServerOptions | undefined): Resolv
     maxHeaderSize: DEFAULT_MAX_HEADER_SIZE,
     closeTimeout: DEFAULT_CLOSE_TIMEOUT,
     maxBufferedAmount: DEFAULT_MAX_BUFFERED_AMOUNT,
-    ...given,
+    ...definedOnly(given),
   };
   if (resolved.heartbeat && !resolved.clientTracking) throw new TypeError('The "heartbeat" option needs clientTracking');
   return resolved;
+}
+
+/** An option given as undefined means its default (a spread would make it undefined instead). */
+function definedOnly(options: ServerOptions): ServerOptions {
+  const defined: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) if (value !== undefined) defined[name] = value;
+  return defined as ServerOptions;
 }
 
 /** ws's rule, with ws's truthiness: exactly one of port (not null), server (truthy), noServer (truthy). */
@@ -172,6 +188,7 @@ const NUMERIC_OPTIONS = [
   'maxPendingAutoPongs',
   'idleTimeout',
   'maxLifetime',
+  'maxConnections',
 ] as const;
 
 function checkNumbers(options: ServerOptions): void {

@@ -22,9 +22,13 @@ export interface UpgradeHost {
   readonly deflateOptions: PerMessageDeflateOptions | null;
   /** false once close() was called: late upgrades get 503 */
   readonly accepting: boolean;
+  /** maxConnections reached: new upgrades get 503 */
+  readonly atCapacity: boolean;
   shouldHandle(req: UpgradeRequest): boolean;
   listenerCount(event: string): number;
   emit(event: string, ...args: unknown[]): boolean;
+  /** Whether the standalone front door holds this socket (it is counted already). */
+  isPending(socket: Duplex): boolean;
   /** The 101 was written: track the new connection. */
   adopt(ws: WebSocket, socket: Duplex): void;
 }
@@ -45,6 +49,11 @@ const EXTENSIONS_ERROR = 'Invalid or unacceptable Sec-WebSocket-Extensions heade
  */
 export function runUpgrade(host: UpgradeHost, req: UpgradeRequest, socket: Duplex, head: Buffer, callback: UpgradeCallback): void {
   socket.on('error', onHandshakeSocketError);
+  // Issue 15: refused before any work or WebSocket object (a standalone request already counted itself as pending).
+  if (host.atCapacity && !host.isPending(socket)) {
+    abortHandshake(socket, 503);
+    return;
+  }
   const validation = validateUpgradeRequest({
     method: req.method ?? '',
     httpVersionMajor: req.httpVersionMajor ?? 1,
@@ -79,7 +88,7 @@ export function runUpgrade(host: UpgradeHost, req: UpgradeRequest, socket: Duple
     req,
   };
   if (verifyClient.length === 2) {
-    (verifyClient as (info: VerifyClientInfo, cb: VerifyClientCallback) => void)(info, (verified, code, message, headers) => {
+    verifyAsync(host, verifyClient as AsyncVerifyClient, info, socket, (verified, code, message, headers) => {
       if (verified) completeUpgrade(host, plan, req, socket, head, callback);
       else abortHandshake(socket, code || 401, message, headers);
     });
@@ -87,6 +96,28 @@ export function runUpgrade(host: UpgradeHost, req: UpgradeRequest, socket: Duple
   }
   if ((verifyClient as (info: VerifyClientInfo) => boolean)(info)) completeUpgrade(host, plan, req, socket, head, callback);
   else abortHandshake(socket, 401);
+}
+
+type AsyncVerifyClient = (info: VerifyClientInfo, cb: VerifyClientCallback) => void;
+
+/**
+ * An async verifyClient gets handshakeTimeout to answer (issue 15: one that never calls back
+ * held the socket forever); then the client gets 408, and a late answer changes nothing.
+ */
+function verifyAsync(host: UpgradeHost, verifyClient: AsyncVerifyClient, info: VerifyClientInfo, socket: Duplex, done: VerifyClientCallback): void {
+  const timeout = host.options.handshakeTimeout;
+  let answered = false;
+  const timer = timeout > 0 ? setTimeout(() => {
+    answered = true;
+    abortHandshake(socket, 408, 'Handshake timed out');
+  }, timeout) : null;
+  timer?.unref();
+  verifyClient(info, (verified, code, message, headers) => {
+    if (answered) return;
+    answered = true;
+    if (timer !== null) clearTimeout(timer);
+    done(verified, code, message, headers);
+  });
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {
@@ -165,7 +196,7 @@ function attach(host: UpgradeHost, ws: WebSocket, plan: UpgradePlan, socket: Dup
     maxPayload: options.maxPayload,
     skipUTF8Validation: options.skipUTF8Validation,
     autoPong: options.autoPong,
-    deflate: params === null ? null : new PerMessageDeflate(params, 'server', deflateOptions!, options.maxPayload),
+    deflate: params === null ? null : new PerMessageDeflate(params, 'server', deflateOptions!),
     closeTimeout: options.closeTimeout,
     maxBufferedAmount: options.maxBufferedAmount,
     protocol,

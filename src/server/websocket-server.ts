@@ -12,7 +12,7 @@ import type { HttpHead } from '../handshake/http-parser.js';
 import { headerHasToken } from '../handshake/tokens.js';
 import { SUPPORTED_VERSIONS } from '../handshake/server.js';
 import { PendingHandshake, requestFromHead, sweepPendingHandshakes, sweepPeriod } from './front-door.js';
-import { abortHandshake } from './http-refusal.js';
+import { abortHandshake, onHandshakeSocketError } from './http-refusal.js';
 import type { PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { TopicRegistry } from './topics.js';
 import type { LocalDelivery, ScaleOutAdapter } from '../extras/adapters/adapter.js';
@@ -62,6 +62,8 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
   private readonly sessions: SessionResume | null;
   /** Issue 16: set by drain(); new upgrades are refused (503) so the load balancer picks another node. */
   private draining = false;
+  /** Connections adopted and not yet closed (counted with or without clientTracking). */
+  private openConnections = 0;
 
   /** Every option is checked here, before any socket or listener exists (see server-options.ts). */
   constructor(options?: PublicServerOptions<T, U>, callback?: () => void) {
@@ -116,6 +118,25 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
     return this.server?.listening ?? false;
   }
 
+  /**
+   * The listening net.Server: the one ws6455 made in standalone mode (for its connection count,
+   * maxConnections, keep-alive settings...), or the one given as `server`; null in noServer mode.
+   */
+  get netServer(): net.Server | null {
+    return this.server;
+  }
+
+  /** @internal UpgradeHost: maxConnections reached (open connections and handshakes in progress). */
+  get atCapacity(): boolean {
+    const max = this.options.maxConnections ?? 0;
+    return max > 0 && this.openConnections + this.pendingSockets.size >= max;
+  }
+
+  /** @internal UpgradeHost */
+  isPending(socket: Duplex): boolean {
+    return this.pendingSockets.has(socket);
+  }
+
   /** @internal UpgradeHost: false once close() was called. */
   get accepting(): boolean {
     return this.state === ServerState.Running && !this.draining;
@@ -136,6 +157,11 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
   private onRawSocket(socket: net.Socket): void {
     if (this.state !== ServerState.Running) {
       socket.destroy();
+      return;
+    }
+    if (this.atCapacity) {
+      socket.on('error', onHandshakeSocketError);
+      abortHandshake(socket, 503);
       return;
     }
     const pending = new PendingHandshake(this, socket);
@@ -162,7 +188,7 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
   }
 
   private startSweep(): void {
-    if (this.sweepTimer !== null) return;
+    if (this.sweepTimer !== null || !(this.options.handshakeTimeout > 0)) return;
     this.sweepTimer = setInterval(sweepPendingHandshakes, sweepPeriod(this.options.handshakeTimeout), this);
     this.sweepTimer.unref();
   }
@@ -210,6 +236,7 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
     this.pendingSockets.get(socket)?.detach();
     ws.topicRegistry = this.topics;
     ws.tracker = this;
+    this.openConnections++;
     if (this.options.clientTracking) this.clientSet.add(ws);
     this.heartbeat?.track(ws);
     this.sessions?.attach(ws, socket); // Issue 16: session resume hook
@@ -217,6 +244,7 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
 
   /** @internal a client closed (called by the WebSocket just before its 'close' event) */
   forget(ws: WebSocket): void {
+    this.openConnections--;
     this.clientSet.delete(ws);
     this.topics.removeSocket(ws);
     if (this.clientSet.size === 0) {
