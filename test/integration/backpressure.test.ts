@@ -58,3 +58,25 @@ describe('send() return value and the drain event', () => {
     server.terminate();
   });
 });
+
+describe('pause(): receive backpressure', () => {
+  it('stops reading the socket, so TCP pushes back on the sender, and nothing is dispatched until resume()', async () => {
+    const { client, server } = await connectPair();
+    let received = 0;
+    server.on('message', () => received++);
+    server.pause();
+    expect(server.isPaused).toBe(true);
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 200; i++) client.send(chunk);
+    await delay(200);
+    expect(received).toBe(0);
+    // What the paused side does not read stays with the sender (its kernel and user-space buffers).
+    expect(client.bufferedAmount).toBeGreaterThan(1024 * 1024);
+    server.resume();
+    await new Promise<void>((resolve) => {
+      const check = (): void => (received === 200 ? resolve() : void setTimeout(check, 10));
+      check();
+    });
+    expect(client.bufferedAmount).toBe(0);
+  });
+});
