@@ -104,6 +104,9 @@ export class WebSocketStream {
       case State.OPEN: {
         this.#state = State.CLOSING;
         const inner = this.#inner as WsSocket;
+        // Read again, so that the server's Close frame is not stuck behind unread messages (they are
+        // dropped from now on); otherwise a paused readable would turn every close into a timeout.
+        inner.resume();
         if (code === null && reason === '') inner.close();
         else inner.close(code ?? 1000, reason);
         return;

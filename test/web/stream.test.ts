@@ -100,6 +100,22 @@ describe('the readable and the writable', () => {
     wss.close();
     await wss.closed;
   });
+  it('close() completes the closing handshake even while the readable holds the socket paused', async () => {
+    // Without permessage-deflate: with it, the inner client loses a Close frame queued behind
+    // compressed messages when the FIN arrives first (a transport bug reported separately).
+    const plain = await startEchoServer({ perMessageDeflate: false });
+    try {
+      const wss = new WebSocketStream(`${plain.url}/`);
+      const { writable } = await wss.opened;
+      const peer = plain.peers.at(-1)!;
+      await writable.getWriter().write('flood 400 65536');
+      while (peer.bufferedAmount === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      wss.close({ closeCode: 3000, reason: 'enough' });
+      expect(await wss.closed).toEqual({ closeCode: 3000, reason: 'enough' });
+    } finally {
+      await plain.close();
+    }
+  });
   it('a write settles once the message was handed to the socket', async () => {
     const wss = new WebSocketStream(`${server.url}/`);
     const { readable, writable } = await wss.opened;
