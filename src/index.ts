@@ -4,6 +4,8 @@ import { WebSocket } from './websocket.js';
 import { WebSocketServer } from './server/websocket-server.js';
 
 export { WebSocket, WebSocketServer, createWebSocketStream };
+// ws's statics (issue 11): require('ws6455').Sender, .Receiver, .PerMessageDeflate, .extension, .subprotocol.
+export { Sender, Receiver, PerMessageDeflate, extension, subprotocol } from './ws-compat/index.js';
 /** ws exports the server class under this name too. */
 export { WebSocketServer as Server };
 export type { ClientOptions, SendOptions, BinaryType } from './websocket.js';
