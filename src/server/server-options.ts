@@ -109,7 +109,23 @@ const DEFAULT_CLOSE_TIMEOUT = 30_000;
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 
 export type ResolvedOptions = Required<
-  Pick<ServerOptions, 'clientTracking' | 'maxPayload' | 'skipUTF8Validation' | 'autoPong' | 'handshakeTimeout' | 'maxHeaderSize' | 'closeTimeout' | 'maxBufferedAmount'>
+  Pick<
+    ServerOptions,
+    | 'clientTracking'
+    | 'maxPayload'
+    | 'skipUTF8Validation'
+    | 'autoPong'
+    | 'handshakeTimeout'
+    | 'maxHeaderSize'
+    | 'closeTimeout'
+    | 'maxBufferedAmount'
+    | 'allowSynchronousEvents'
+    | 'maxBufferedChunks'
+    | 'maxFragments'
+    | 'maxPendingAutoPongs'
+    | 'perMessageDeflate'
+    | 'noServer'
+  >
 > &
   ServerOptions;
 
@@ -136,6 +152,13 @@ export function resolveServerOptions(options: ServerOptions | undefined): Resolv
     checkZlibOptions('zlibInflateOptions', deflate.zlibInflateOptions, createInflateRaw);
   }
   const resolved: ResolvedOptions = {
+    // ws's defaults, readable back from wss.options as in ws.
+    allowSynchronousEvents: true,
+    maxBufferedChunks: 256 * 1024,
+    maxFragments: 16 * 1024,
+    maxPendingAutoPongs: 60,
+    perMessageDeflate: false,
+    noServer: false,
     clientTracking: true,
     maxPayload: DEFAULT_MAX_PAYLOAD,
     skipUTF8Validation: false,

@@ -67,6 +67,15 @@ describe('new WebSocketServer(options[, callback])', () => {
       },
     },
     {
+      title: 'options read back with ws 8 defaults',
+      run: async (s) => {
+        const { options } = s.own(new s.impl.WebSocketServer({ noServer: true }));
+        const newer = options as typeof options & { maxBufferedChunks?: number; maxFragments?: number; maxPendingAutoPongs?: number };
+        s.note(options.allowSynchronousEvents, newer.maxBufferedChunks, newer.maxFragments, newer.maxPendingAutoPongs);
+        s.note(options.perMessageDeflate, options.noServer, options.clientTracking, options.maxPayload, options.skipUTF8Validation, options.autoPong);
+      },
+    },
+    {
       title: 'a negative port: RangeError',
       run: async (s) => {
         s.note(outcome(() => new s.impl.WebSocketServer({ port: -1 })).replace(/:.*/, ''));
