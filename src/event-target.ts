@@ -24,18 +24,19 @@ const kError = Symbol('error');
 const kMessage = Symbol('message');
 
 type Slots = Record<symbol, unknown>;
+const slots = (event: object): Slots => event as unknown as Slots;
 
 export class Event {
   constructor(type: string) {
-    (this as unknown as Slots)[kType] = type;
-    (this as unknown as Slots)[kTarget] = null;
+    slots(this)[kType] = type;
+    slots(this)[kTarget] = null;
   }
   get type(): string {
-    return (this as unknown as Slots)[kType] as string;
+    return slots(this)[kType] as string;
   }
   /** The WebSocket that dispatched the event (null until it is dispatched). */
   get target(): WebSocket {
-    return (this as unknown as Slots)[kTarget] as WebSocket;
+    return slots(this)[kTarget] as WebSocket;
   }
 }
 
@@ -46,11 +47,11 @@ export interface MessageEventInit {
 export class MessageEvent extends Event {
   constructor(type: string, init: MessageEventInit = {}) {
     super(type);
-    (this as unknown as Slots)[kData] = init.data === undefined ? null : init.data;
+    slots(this)[kData] = init.data === undefined ? null : init.data;
   }
   /** A string for text messages; for binary ones a Buffer, ArrayBuffer, Buffer[] or Blob, per binaryType. */
   get data(): Data {
-    return (this as unknown as Slots)[kData] as Data;
+    return slots(this)[kData] as Data;
   }
 }
 
@@ -63,19 +64,19 @@ export interface CloseEventInit {
 export class CloseEvent extends Event {
   constructor(type: string, init: CloseEventInit = {}) {
     super(type);
-    (this as unknown as Slots)[kCode] = init.code === undefined ? 0 : init.code;
-    (this as unknown as Slots)[kReason] = init.reason === undefined ? '' : init.reason;
-    (this as unknown as Slots)[kWasClean] = init.wasClean === undefined ? false : init.wasClean;
+    slots(this)[kCode] = init.code === undefined ? 0 : init.code;
+    slots(this)[kReason] = init.reason === undefined ? '' : init.reason;
+    slots(this)[kWasClean] = init.wasClean === undefined ? false : init.wasClean;
   }
   get code(): number {
-    return (this as unknown as Slots)[kCode] as number;
+    return slots(this)[kCode] as number;
   }
   get reason(): string {
-    return (this as unknown as Slots)[kReason] as string;
+    return slots(this)[kReason] as string;
   }
   /** Whether the closing handshake completed. */
   get wasClean(): boolean {
-    return (this as unknown as Slots)[kWasClean] as boolean;
+    return slots(this)[kWasClean] as boolean;
   }
 }
 
@@ -87,15 +88,15 @@ export interface ErrorEventInit {
 export class ErrorEvent extends Event {
   constructor(type: string, init: ErrorEventInit = {}) {
     super(type);
-    (this as unknown as Slots)[kError] = init.error === undefined ? null : init.error;
-    (this as unknown as Slots)[kMessage] = init.message === undefined ? '' : init.message;
+    slots(this)[kError] = init.error === undefined ? null : init.error;
+    slots(this)[kMessage] = init.message === undefined ? '' : init.message;
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ws's types type it so: any thrown value
   get error(): any {
-    return (this as unknown as Slots)[kError];
+    return slots(this)[kError];
   }
   get message(): string {
-    return (this as unknown as Slots)[kMessage] as string;
+    return slots(this)[kMessage] as string;
   }
 }
 
@@ -156,7 +157,7 @@ function buildEvent(source: BrowserEventSource, type: BrowserEventType, args: un
       break;
     }
   }
-  (event as unknown as Slots)[kTarget] = source;
+  slots(event)[kTarget] = source;
   return event;
 }
 
