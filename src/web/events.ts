@@ -65,3 +65,5 @@ export interface MessageEventConstructor {
 }
 
 export const MessageEvent = (globalThis as unknown as { MessageEvent: MessageEventConstructor }).MessageEvent;
+/** The instance type, under the interface's name (as the DOM typings have it). */
+export type MessageEvent<T = unknown> = MessageEventInstance<T>;

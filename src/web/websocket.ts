@@ -5,7 +5,7 @@
 
 import { WebSocket as WsSocket } from '../websocket.js';
 import { checkCloseArguments, domException } from './errors.js';
-import { CloseEvent, MessageEvent } from './events.js';
+import { CloseEvent, MessageEvent, type MessageEventInstance } from './events.js';
 import { getEventHandler, setEventHandler, type HandlerMap } from './event-handlers.js';
 import { defineConstants, defineInterfaceMembers } from './idl-shape.js';
 import { enqueueConnect, releaseConnect, type ConnectTicket } from './connect-queue.js';
@@ -23,7 +23,9 @@ const enum State {
 
 export type BinaryType = 'blob' | 'arraybuffer';
 
-type EventHandler = ((this: WebSocket, event: Event) => unknown) | null;
+/** An event handler IDL attribute's value, typed by the event it receives. */
+type EventHandler<E extends Event = Event> = ((this: WebSocket, event: E) => unknown) | null;
+type MessageHandler = EventHandler<MessageEventInstance<string | Blob | ArrayBuffer>>;
 
 export class WebSocket extends EventTarget {
   declare static readonly CONNECTING: 0;
@@ -102,16 +104,16 @@ export class WebSocket extends EventTarget {
   set onerror(value: EventHandler) {
     setEventHandler(this, this.#handlers, 'error', value);
   }
-  get onclose(): EventHandler {
-    return getEventHandler(this.#handlers, 'close') as EventHandler;
+  get onclose(): EventHandler<CloseEvent> {
+    return getEventHandler(this.#handlers, 'close') as EventHandler<CloseEvent>;
   }
-  set onclose(value: EventHandler) {
+  set onclose(value: EventHandler<CloseEvent>) {
     setEventHandler(this, this.#handlers, 'close', value);
   }
-  get onmessage(): EventHandler {
-    return getEventHandler(this.#handlers, 'message') as EventHandler;
+  get onmessage(): MessageHandler {
+    return getEventHandler(this.#handlers, 'message') as MessageHandler;
   }
-  set onmessage(value: EventHandler) {
+  set onmessage(value: MessageHandler) {
     setEventHandler(this, this.#handlers, 'message', value);
   }
 
