@@ -213,6 +213,43 @@ describe('the event objects handed to listeners', () => {
   });
 });
 
+describe('onopen/onmessage/onclose/onerror and addEventListener bookkeeping', () => {
+  it('what the handlers read back, and how many listeners each call leaves', async () => {
+    const observe = async (name: Name): Promise<string[]> => {
+      const client = await openClient(name, '/');
+      const lines: string[] = [];
+      const handler = (): void => {};
+      const object = { handleEvent(): void {} };
+      const count = (): number => client.listenerCount('message');
+      lines.push(`initially ${String(client.onmessage)} ${count()}`);
+      client.onmessage = handler;
+      lines.push(`function: same ${client.onmessage === handler} ${count()}`);
+      client.onmessage = handler;
+      lines.push(`again: ${count()}`);
+      (client as unknown as { onmessage: unknown }).onmessage = object;
+      lines.push(`object: ${String(client.onmessage)} ${count()}`);
+      client.onmessage = handler;
+      client.addEventListener('message', handler);
+      client.addEventListener('message', handler);
+      lines.push(`attribute + listener (added twice): ${count()}`);
+      client.addEventListener('message', object);
+      lines.push(`+ handleEvent object: ${count()}`);
+      client.removeEventListener('message', handler);
+      lines.push(`removed the listener: ${count()} attribute kept ${client.onmessage === handler}`);
+      client.onmessage = null;
+      lines.push(`attribute null: ${String(client.onmessage)} ${count()}`);
+      (client.addEventListener as (type: string, listener: unknown) => void)('other', handler);
+      lines.push(`unknown type: ${client.listenerCount('other')}`);
+      client.close();
+      await once(client, 'close');
+      return lines;
+    };
+    const observed = { ws: await observe('ws'), ws6455: await observe('ws6455') };
+    expect(observed.ws).toContain('attribute + listener (added twice): 2');
+    expect(observed.ws6455).toEqual(observed.ws);
+  });
+});
+
 describe('send() and ping() with undefined, null, false and empty data', () => {
   it('what the peer receives', async () => {
     const observe = async (name: Name): Promise<string[]> => {
