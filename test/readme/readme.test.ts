@@ -5,6 +5,8 @@
 // WebSocket client completed a handshake with the port it listens on (or got its HTTP answer), or
 // it connected to the local server its remote URLs were pointed at. It is then stopped. Fixed ports
 // become free ones (readme-blocks.ts); a block that needs Redis gets a throwaway redis-server.
+// For README authors: a block is a complete module (its imports, no undeclared names); use a fixed
+// port (8080) rather than `wss.address().port`, which is `AddressInfo | string | null` under strict.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
@@ -94,7 +96,7 @@ afterAll(async () => {
 /** Connects to a port a block listens on; resolves with what happened ('open' or 'HTTP <status>'), or null. */
 function probe(port: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const client = new ReferenceClient(`ws://127.0.0.1:${port}/`);
+    const client = new ReferenceClient(`ws://127.0.0.1:${port}/`, { handshakeTimeout: 2000 });
     client.on('open', () => {
       client.terminate();
       resolve('open');
