@@ -78,7 +78,7 @@ export interface RedisStreamsAdapterEvents {
   drop: [messageId: string];
 }
 
-const WRITE_BATCH = 64;
+const WRITE_BATCH = 256;
 const READ_BATCH = 256;
 const RETRY_MS = 100;
 const SESSION_KEY = ':session:';
@@ -291,8 +291,9 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
       () => {
         this.#writing = false;
         this.#writeOutage = false;
-        this.#dropReported = false;
         this.#outbox.commit(batch.length);
+        // A full outbox is reported again only once it has emptied: one report per overload.
+        if (this.#outbox.size === 0) this.#dropReported = false;
         this.stats.written += batch.length;
         this.stats.outbox = this.#outbox.size;
         this.#pump();
