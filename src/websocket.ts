@@ -30,7 +30,7 @@ import { isValidWireCloseCode, Opcode } from './protocol/opcodes.js';
 import type { PerMessageDeflate } from './transport/deflate-codec.js';
 import type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
 import { toBuffer, type SendableData } from './send-data.js';
-import type { TopicRegistry } from './server/topics.js';
+import { acceptingServerOf, type AcceptingServer } from './accepting-server.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
@@ -122,10 +122,6 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   private discardedBytes = 0;
   /** @internal the client handshake in progress */
   handshake: ClientHandshake | null = null;
-  /** @internal the server tracking this socket: told before 'close' is emitted, as ws users expect `clients` to no longer hold it then */
-  tracker: { forget(ws: WebSocket): void } | null = null;
-  /** @internal the server's topic registry (server-side sockets only) */
-  topicRegistry: TopicRegistry<WebSocket> | null = null;
 
   /** A server-side socket (the server calls it so); a client needs an address. */
   constructor(address: null);
@@ -320,23 +316,24 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   /** Receive what the server publishes to `topic`. Returns false if already subscribed. */
   subscribe(topic: string): boolean {
-    return this.registry().subscribe(this, topic);
+    return this.acceptingServer().subscribe(this, topic);
   }
   /** Stop receiving `topic`. Returns false if not subscribed. */
   unsubscribe(topic: string): boolean {
-    return this.registry().unsubscribe(this, topic);
+    return this.acceptingServer().unsubscribe(this, topic);
   }
   isSubscribed(topic: string): boolean {
-    return this.topicRegistry?.isSubscribed(this, topic) ?? false;
+    return acceptingServerOf<WebSocket>(this)?.isSubscribed(this, topic) ?? false;
   }
   /** The topics this socket is subscribed to. */
   get topics(): ReadonlySet<string> {
-    return this.topicRegistry?.topicsOf(this) ?? new Set();
+    return acceptingServerOf<WebSocket>(this)?.topicsOf(this) ?? new Set();
   }
-  private registry(): TopicRegistry<WebSocket> {
-    if (this.topicRegistry === null) throw new Error('Topics are available on server-side sockets only');
+  private acceptingServer(): AcceptingServer<WebSocket> {
+    const server = acceptingServerOf<WebSocket>(this);
+    if (server === undefined) throw new Error('Topics are available on server-side sockets only');
     if (this.session.state === SessionState.Closed) throw new Error('The socket is closed');
-    return this.topicRegistry;
+    return server;
   }
 
   // ---- closing -----------------------------------------------------------------------------
@@ -426,7 +423,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   emitClose(code: number, reason: Buffer): void {
     this.handshake = null;
     this.session.transportClosed();
-    this.tracker?.forget(this);
+    acceptingServerOf<WebSocket>(this)?.forget(this);
     this.emit('close', code, reason);
   }
 

@@ -10,25 +10,25 @@
 const noTopics: ReadonlySet<string> = new Set<string>();
 
 export class TopicRegistry<S extends object> {
-  readonly #subscribersByTopic = new Map<string, Set<S>>();
+  private readonly subscribersByTopic = new Map<string, Set<S>>();
   // A WeakMap, so a socket that was never passed to removeSocket (a bug elsewhere) can still be
   // collected; its topic entries are the only thing that would outlive it.
-  readonly #topicsBySocket = new WeakMap<S, Set<string>>();
+  private readonly topicsBySocket = new WeakMap<S, Set<string>>();
 
   /** Subscribes `socket` to `topic`. Returns false if it was already subscribed. */
   subscribe(socket: S, topic: string): boolean {
-    let topics = this.#topicsBySocket.get(socket);
+    let topics = this.topicsBySocket.get(socket);
     if (topics === undefined) {
       topics = new Set();
-      this.#topicsBySocket.set(socket, topics);
+      this.topicsBySocket.set(socket, topics);
     } else if (topics.has(topic)) {
       return false;
     }
     topics.add(topic);
-    let subscribers = this.#subscribersByTopic.get(topic);
+    let subscribers = this.subscribersByTopic.get(topic);
     if (subscribers === undefined) {
       subscribers = new Set();
-      this.#subscribersByTopic.set(topic, subscribers);
+      this.subscribersByTopic.set(topic, subscribers);
     }
     subscribers.add(socket);
     return true;
@@ -36,44 +36,44 @@ export class TopicRegistry<S extends object> {
 
   /** Unsubscribes `socket` from `topic`. Returns false if it was not subscribed. */
   unsubscribe(socket: S, topic: string): boolean {
-    const topics = this.#topicsBySocket.get(socket);
+    const topics = this.topicsBySocket.get(socket);
     if (topics === undefined || !topics.delete(topic)) return false;
-    if (topics.size === 0) this.#topicsBySocket.delete(socket);
+    if (topics.size === 0) this.topicsBySocket.delete(socket);
     this.#removeSubscriber(topic, socket);
     return true;
   }
 
   isSubscribed(socket: S, topic: string): boolean {
-    return this.#topicsBySocket.get(socket)?.has(topic) ?? false;
+    return this.topicsBySocket.get(socket)?.has(topic) ?? false;
   }
 
   /** The topics `socket` is subscribed to (a live view: do not keep it across subscribe calls). */
   topicsOf(socket: S): ReadonlySet<string> {
-    return this.#topicsBySocket.get(socket) ?? noTopics;
+    return this.topicsBySocket.get(socket) ?? noTopics;
   }
 
   /** The sockets subscribed to `topic`, or undefined when there are none. */
   subscribers(topic: string): ReadonlySet<S> | undefined {
-    return this.#subscribersByTopic.get(topic);
+    return this.subscribersByTopic.get(topic);
   }
 
   /** Drops every subscription of `socket`; called when it closes. */
   removeSocket(socket: S): void {
-    const topics = this.#topicsBySocket.get(socket);
+    const topics = this.topicsBySocket.get(socket);
     if (topics === undefined) return;
-    this.#topicsBySocket.delete(socket);
+    this.topicsBySocket.delete(socket);
     for (const topic of topics) this.#removeSubscriber(topic, socket);
   }
 
   /** Number of topics with at least one subscriber. */
   get topicCount(): number {
-    return this.#subscribersByTopic.size;
+    return this.subscribersByTopic.size;
   }
 
   #removeSubscriber(topic: string, socket: S): void {
-    const subscribers = this.#subscribersByTopic.get(topic);
+    const subscribers = this.subscribersByTopic.get(topic);
     if (subscribers === undefined) return;
     subscribers.delete(socket);
-    if (subscribers.size === 0) this.#subscribersByTopic.delete(topic);
+    if (subscribers.size === 0) this.subscribersByTopic.delete(topic);
   }
 }

@@ -15,6 +15,7 @@ import { PendingHandshake, requestFromHead, sweepPendingHandshakes, sweepPeriod 
 import { abortHandshake, onHandshakeSocketError } from './http-refusal.js';
 import type { PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { TopicRegistry } from './topics.js';
+import { recordAcceptance, type AcceptingServer } from '../accepting-server.js';
 import type { LocalDelivery, ScaleOutAdapter } from '../extras/adapters/adapter.js';
 import type { SendableData } from '../send-data.js';
 import type { WebSocket } from '../websocket.js';
@@ -42,7 +43,7 @@ const enum ServerState {
 // Generic as in ws's types (issue 11): T is the WebSocket class to instantiate, U the http server's request class.
 export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U extends typeof IncomingMessage = typeof IncomingMessage>
   extends EventEmitter
-  implements LocalDelivery, UpgradeHost {
+  implements LocalDelivery, UpgradeHost, AcceptingServer<WebSocket> {
   readonly options: ResolvedOptions;
   /** @internal null when permessage-deflate is off */
   readonly deflateOptions: PerMessageDeflateOptions | null;
@@ -234,15 +235,31 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
   /** @internal UpgradeHost: the 101 was written. */
   adopt(ws: WebSocket, socket: Duplex): void {
     this.pendingSockets.get(socket)?.detach();
-    ws.topicRegistry = this.topics;
-    ws.tracker = this;
+    recordAcceptance<WebSocket>(ws, this);
     this.openConnections++;
     if (this.options.clientTracking) this.clientSet.add(ws);
     this.heartbeat?.track(ws);
     this.sessions?.attach(ws, socket); // Issue 16: session resume hook
   }
 
-  /** @internal a client closed (called by the WebSocket just before its 'close' event) */
+  /** @internal AcceptingServer: a client's topics (ws.subscribe and friends). */
+  subscribe(ws: WebSocket, topic: string): boolean {
+    return this.topics.subscribe(ws, topic);
+  }
+  /** @internal */
+  unsubscribe(ws: WebSocket, topic: string): boolean {
+    return this.topics.unsubscribe(ws, topic);
+  }
+  /** @internal */
+  isSubscribed(ws: WebSocket, topic: string): boolean {
+    return this.topics.isSubscribed(ws, topic);
+  }
+  /** @internal */
+  topicsOf(ws: WebSocket): ReadonlySet<string> {
+    return this.topics.topicsOf(ws);
+  }
+
+  /** @internal AcceptingServer: a client closed (called by the WebSocket just before its 'close' event) */
   forget(ws: WebSocket): void {
     this.openConnections--;
     this.clientSet.delete(ws);
