@@ -101,7 +101,8 @@ export class ClientHandshake implements RequestOwner {
   /** ws.close()/terminate() while CONNECTING: the WebSocket reports it (error, then close 1006). */
   abort(): void {
     const stage = this.stage;
-    const response = this.response;
+    // Through http.request node ends the response itself once the request is aborted.
+    const response = this.request instanceof HandshakeRequest ? this.response : null;
     const socket = this.socket;
     this.finish();
     if (stage === Stage.UnexpectedResponse && this.request instanceof HandshakeRequest) this.request.abort();
@@ -150,9 +151,8 @@ export class ClientHandshake implements RequestOwner {
   }
 
   private destroyTransport(): void {
-    if (!(this.request instanceof HandshakeRequest)) {
-      this.request.destroy();
-    }
+    // abort(), not destroy(): ws's users see the request's 'abort' event, and no 'error'.
+    if (!(this.request instanceof HandshakeRequest) && !this.request.destroyed) this.request.abort();
     this.socket?.destroy();
   }
 

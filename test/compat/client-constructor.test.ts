@@ -81,7 +81,7 @@ describe('option: headers', () => {
       title: 'invalid header names and values throw node\'s errors in the constructor',
       async run(scope) {
         for (const headers of [{ 'x-a': 'a\r\nb' }, { 'x a': '1' }, { 'x-a': undefined }, { 'x-a': 'a\nb' }, { '': 'x' }]) {
-          scope.note(JSON.stringify(headers), outcome(() => new scope.impl.WebSocket('ws://127.0.0.1:1', { headers: headers as Record<string, string> })));
+          scope.note(JSON.stringify(headers), outcome(() => new scope.impl.WebSocket('ws://127.0.0.1:1', { headers: headers as unknown as Record<string, string> })));
         }
       },
     },
@@ -139,7 +139,7 @@ describe('option: agent', () => {
         const { url } = await scope.wsServer();
         const calls: string[] = [];
         class CountingAgent extends Agent {
-          override addRequest(request: ClientRequest, options: object): void {
+          addRequest(request: ClientRequest, options: object): void {
             calls.push(`addRequest ${request instanceof ClientRequest} ${request.method} ${request.path} ${(options as { host?: string }).host}`);
             (Agent.prototype as unknown as { addRequest: (r: ClientRequest, o: object) => void }).addRequest.call(this, request, options);
           }

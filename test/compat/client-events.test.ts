@@ -1,7 +1,7 @@
 // ws's doc/ws.md, the client's events: 'upgrade', 'unexpected-response', 'redirect', 'open',
 // 'close', and what close()/terminate() do from inside them; run with ws's client and with
 // ws6455's against the same peer, compared.
-import { ClientRequest, IncomingMessage } from 'node:http';
+import { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { describe } from 'vitest';
 import { WebSocketServer as WsServer } from 'ws';
 import { compareClientBehaviours, reportClientTally, respond, waitUntil, type ClientScope } from './client-support.js';
@@ -42,20 +42,20 @@ describe("event: 'upgrade' (response)", () => {
         await saw('open');
       },
     },
-    ...(['close', 'terminate'] as const).map((method) => ({
-      title: `${method}() inside the listener cancels: no 'open', error, close 1006, readyState 2 then 3`,
+    ...(['close', 'terminate', 'close via an agent'] as const).map((how) => ({
+      title: `${how}() inside the listener cancels: no 'open', error, close 1006, readyState 2 then 3`,
       async run(scope: ClientScope) {
-        const { url, wss } = await scope.wsServer();
-        let serverSaw = 0;
-        wss.on('connection', () => serverSaw++);
-        const ws = scope.client(url);
+        const { url } = await scope.wsServer();
+        const method = how === 'terminate' ? 'terminate' : 'close';
+        const agent = new Agent();
+        scope.later(() => agent.destroy());
+        const ws = scope.client(url, [], how === 'close via an agent' ? { agent } : {});
         ws.on('upgrade', () => {
           ws[method]();
           scope.note('after', method, ws.readyState);
         });
         const saw = scope.record(ws);
         await saw('close');
-        await new Promise((resolve) => setTimeout(resolve, 20));
       },
     })),
   ]);
@@ -160,6 +160,25 @@ describe("event: 'unexpected-response' (request, response)", () => {
         await waitUntil(() => closed, 'the response closes');
         await new Promise((resolve) => setTimeout(resolve, 30));
         scope.note('readyState', ws.readyState);
+      },
+    },
+    {
+      title: 'through an agent (http.request): ws.terminate() in the listener aborts the request and cuts the response short',
+      async run(scope: ClientScope) {
+        const url = await refusing(scope);
+        const agent = new Agent();
+        scope.later(() => agent.destroy());
+        const ws = scope.client(url, [], { agent });
+        const saw = scope.record(ws);
+        let closed = false;
+        ws.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => {
+          scope.note(request instanceof ClientRequest, response instanceof IncomingMessage, response.statusCode);
+          watchResponse(scope, response, request);
+          response.once('data', () => ws.terminate());
+          response.on('close', () => (closed = true));
+        });
+        await saw('close');
+        await waitUntil(() => closed, 'the response closes');
       },
     },
     {
