@@ -22,6 +22,7 @@ let shuttingDown = false;
 const probe = await connectOrExit(redisUrl, 'cluster');
 await probe.quit();
 
+cluster.on('error', (error) => console.error(`cluster: ${error.message}`));
 cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.mjs', import.meta.url)) });
 for (let i = 0; i < workerCount; i++) cluster.fork();
 
@@ -45,12 +46,13 @@ cluster.on('listening', () => {
 /** Rolling restart: a new worker first, then the old one drains; one at a time. */
 async function rollingRestart() {
   for (const worker of Object.values(cluster.workers ?? {})) {
-    if (worker === undefined || shuttingDown) continue;
+    if (worker === undefined || shuttingDown || !worker.isConnected()) continue;
     const replacement = cluster.fork();
     await new Promise((resolve) => replacement.once('listening', resolve));
     retiring.add(worker.id);
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.send('drain');
+    // A worker that died meanwhile has no channel: its 'exit' is on the way anyway.
+    worker.send('drain', (error) => error && worker.process.kill('SIGTERM'));
     await exited;
   }
   console.log('cluster: rolling restart done');
@@ -60,6 +62,8 @@ process.on('SIGHUP', () => void rollingRestart());
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     shuttingDown = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.send('stop');
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker?.isConnected()) worker.send('stop', (error) => error && worker.process.kill('SIGINT'));
+    }
   });
 }

@@ -72,6 +72,8 @@ async function stop(how) {
   setTimeout(() => process.exit(0), drainMs + 5000).unref();
 }
 process.on('SIGTERM', () => void stop('drain'));
+// The primary restarts workers on SIGHUP; a hangup sent to the whole process group is its business.
+process.on('SIGHUP', () => {});
 process.on('SIGINT', () => void stop('now'));
 process.on('message', (message) => {
   if (message === 'drain') void stop('drain');
