@@ -75,7 +75,8 @@ async function runEcho({ port, protocol, connections, size, window, text = false
 
 async function runBroadcast({ port, clients, size, window, warmupMs, durationMs }) {
   if (window >= BROADCAST_RING) throw new Error(`window must stay below ${BROADCAST_RING}`);
-  const receivers = await openAll(clients, 64, () => open(port, 'ws', { path: '/' }));
+  // Receivers on /receive: an echo path for ws and ws6455, the subscribed one for uWS.
+  const receivers = await openAll(clients, 64, () => open(port, 'ws', { path: '/receive' }));
   const publisher = await open(port, 'ws', { path: '/publish' });
   // Give the server a moment to register the last receivers before the first message.
   await sleep(100);

@@ -5,11 +5,14 @@
 //   --repeats=<n>    override the number of repeats;  --duration=<ms>  the measuring window
 //   --build          rebuild dist/ first even if it exists
 //   --parser         also run the parser micro-benchmark in quick mode (always in --full)
-// Results: bench/results/<date>.json, latest.json, latest.md (README tables) and latest.svg.
+//   --no-uws         leave uWebSockets.js out (else installed on demand into bench/.uws/)
+// Env BENCH_BASELINE_DIST=<dist folder of another build> adds that build as a column beside ws6455.
+// Results: bench/results/local/ (git-ignored): <date>.json, latest.json, latest.md (README tables)
+// and latest.svg. The published run is the committed bench/results/latest.* (copied by hand).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { IMPLEMENTATIONS, REFERENCE } from './implementations.mjs';
+import { IMPLEMENTATIONS, REFERENCE, UWS } from './implementations.mjs';
 import { startServer } from './lib/children.mjs';
 import { describeMachine, openFilesLimit } from './lib/machine.mjs';
 import { measureBroadcast, measureClient, measureEcho, measureIdle } from './lib/measurements.mjs';
@@ -17,10 +20,11 @@ import { runParserBenchmark } from './lib/parser-benchmark.mjs';
 import { consoleReport, markdownReport } from './lib/report.mjs';
 import { ratioToReference, summarize } from './lib/stats.mjs';
 import { renderChart } from './lib/svg-chart.mjs';
+import { prepareUws } from './lib/uws.mjs';
 import { metric, FULL, QUICK } from './scenarios.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_DIR = fileURLToPath(new URL('results/', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('results/local/', import.meta.url));
 /** File descriptors a process needs beyond its connections (stdio, IPC, listener, node itself). */
 const SPARE_FILE_DESCRIPTORS = 200;
 
@@ -57,12 +61,13 @@ for (const note of results.notes) console.log(`note: ${note}`);
 if (results.parser) console.log(`\nparser micro-benchmark (bench/parser.mjs):\n${results.parser.output ?? results.parser.error ?? results.parser.skipped}`);
 
 function parseArguments(argv) {
-  const parsed = { full: false, build: false, parser: false };
+  const parsed = { full: false, build: false, parser: false, uws: true };
   for (const arg of argv) {
     const [flag, value] = arg.split('=');
     if (flag === '--full') parsed.full = true;
     else if (flag === '--build') parsed.build = true;
     else if (flag === '--parser') parsed.parser = true;
+    else if (flag === '--no-uws') parsed.uws = false;
     else if (flag === '--only') parsed.only = value;
     else if (flag === '--repeats') parsed.repeats = positiveInteger(flag, value);
     else if (flag === '--duration') parsed.duration = positiveInteger(flag, value);
@@ -90,6 +95,12 @@ function availableImplementations(forceBuild) {
     }
   }
   if (!existsSync('dist/esm/index.js')) names.delete('ws6455');
+  const uwsProblem = args.uws ? prepareUws() : 'uWS left out: --no-uws';
+  if (uwsProblem !== null) {
+    names.delete(UWS);
+    notes.push(uwsProblem);
+    console.error(`note: ${uwsProblem}`);
+  }
   return { names, notes };
 }
 
@@ -201,7 +212,11 @@ function summarizeScenario(scenario, names, runs, errors) {
     implementations[name] = { label: IMPLEMENTATIONS[name].label, runs: runs[name], errors: errors[name], summary, ratios: {} };
   }
   for (const entry of Object.values(implementations)) {
-    for (const m of metrics) entry.ratios[m.key] = ratioToReference(entry.summary[m.key], implementations[REFERENCE]?.summary[m.key]);
+    entry.ratiosToUws = {};
+    for (const m of metrics) {
+      entry.ratios[m.key] = ratioToReference(entry.summary[m.key], implementations[REFERENCE]?.summary[m.key]);
+      entry.ratiosToUws[m.key] = ratioToReference(entry.summary[m.key], implementations[UWS]?.summary[m.key]);
+    }
   }
   return { id: scenario.id, title: scenario.title, kind: scenario.kind, load: scenario.load, metrics, implementations };
 }
@@ -214,7 +229,7 @@ function writeResults(finished) {
   writeFileSync(`${RESULTS_DIR}latest.json`, json);
   writeFileSync(`${RESULTS_DIR}latest.md`, `${markdownReport(finished)}\n`);
   writeFileSync(`${RESULTS_DIR}latest.svg`, renderChart(finished));
-  console.log(`\nwrote bench/results/${stamp}.json, latest.json, latest.md, latest.svg`);
+  console.log(`\nwrote bench/results/local/${stamp}.json, latest.json, latest.md, latest.svg`);
 }
 
 /** One self-overwriting progress line on a terminal, plain lines otherwise (CI logs). */

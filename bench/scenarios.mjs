@@ -1,6 +1,8 @@
 // The scenarios and their metrics. Quick mode (npm run bench) is a subset that fits in about a
 // minute on 2 cores; --full runs everything with longer windows and more repeats.
 
+import { BASELINE, IMPLEMENTATIONS } from './implementations.mjs';
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -32,8 +34,16 @@ export function metric(key) {
   return { key, ...METRICS[key] };
 }
 
-const ALL_SERVERS = ['ws6455', 'ws', 'ws+addons', 'tcp'];
-const WS_SERVERS = ['ws6455', 'ws', 'ws+addons'];
+// uWS is in every server scenario (the runner drops it where it cannot load); the baseline build,
+// when one is given, runs right after ws6455.
+const ALL_SERVERS = withBaseline(['ws6455', 'ws', 'ws+addons', 'uws', 'tcp']);
+const WS_SERVERS = withBaseline(['ws6455', 'ws', 'ws+addons', 'uws']);
+/** uWS.js has no client for Node: client throughput compares the two clients. */
+const CLIENTS = withBaseline(['ws6455', 'ws', 'ws+addons']);
+
+function withBaseline(names) {
+  return IMPLEMENTATIONS[BASELINE] ? names.flatMap((name) => (name === 'ws6455' ? [name, BASELINE] : [name])) : names;
+}
 
 function sizeLabel(size) {
   return size >= MiB ? `${size / MiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`;
@@ -44,8 +54,8 @@ function connectionsLabel(connections) {
 }
 
 /** Quick mode leaves out ws without its addons: the ratios are all against ws + addons anyway. */
-const QUICK_SERVERS = ['ws6455', 'ws+addons', 'tcp'];
-const QUICK_WS_SERVERS = ['ws6455', 'ws+addons'];
+const QUICK_SERVERS = withBaseline(['ws6455', 'ws+addons', 'uws', 'tcp']);
+const QUICK_WS_SERVERS = withBaseline(['ws6455', 'ws+addons', 'uws']);
 
 function echo(size, connections, implementations = ALL_SERVERS) {
   return {
@@ -122,7 +132,7 @@ function clientThroughput(size, connections) {
     id: `client-${sizeLabel(size).replace(' ', '')}-x${connections}`,
     title: `client echo ${sizeLabel(size)}, ${connectionsLabel(connections)} (server: ws + addons)`,
     kind: 'client',
-    implementations: WS_SERVERS,
+    implementations: CLIENTS,
     load: { size, connections, window: echoWindow(size) },
     metrics: ['messagesPerSec', 'clientCpuPerMessage', 'serverCpuPerMessage'],
   };

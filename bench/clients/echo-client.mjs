@@ -3,6 +3,7 @@
 // Measures this process's CPU per message, the figure that compares clients (and the server's,
 // read from /proc, to show the server is not what limits). One JSON argument:
 // { library: 'ws6455' | 'ws', port, serverPid, connections, size, window, warmupMs, durationMs }.
+import { pathToFileURL } from 'node:url';
 import { endWindow, failAndExit, measureWindow } from '../lib/measure-window.mjs';
 import { binaryPayload } from '../lib/payloads.mjs';
 import { processCpuMicros } from '../lib/process-cpu.mjs';
@@ -18,7 +19,11 @@ try {
 }
 
 async function loadClient(library) {
-  if (library === 'ws6455') return (await import('../../dist/esm/index.js')).WebSocket;
+  if (library === 'ws6455') {
+    // WS6455_DIST=<dist folder> measures another build (the runner's baseline column).
+    const dist = process.env.WS6455_DIST;
+    return (await import(dist ? pathToFileURL(`${dist}/esm/index.js`).href : '../../dist/esm/index.js')).WebSocket;
+  }
   if (library === 'ws') return (await import('ws')).WebSocket;
   throw new Error(`unknown client library ${library}`);
 }

@@ -1,6 +1,6 @@
 // Text reports of a finished run: a console table (median, min–max, ratio to the reference)
 // and Markdown tables for the README (median and ratio).
-import { REFERENCE } from '../implementations.mjs';
+import { REFERENCE, UWS } from '../implementations.mjs';
 
 /** Compact number: 3 significant digits, k/M suffixes past ten thousand. */
 export function formatNumber(value) {
@@ -15,6 +15,13 @@ export function formatNumber(value) {
 
 function formatRatio(ratio) {
   return ratio === null || ratio === undefined ? '' : `${ratio.toFixed(2)}×`;
+}
+
+/** "0.34×" to the reference, then "2.59× uWS" where uWS ran (not on uWS's own row). */
+function formatRatios(entry, key, name) {
+  const toReference = formatRatio(entry.ratios[key]);
+  const toUws = name === UWS ? '' : formatRatio(entry.ratiosToUws?.[key]);
+  return [toReference, toUws && `${toUws} uWS`].filter(Boolean).join(' · ');
 }
 
 function padTable(rows) {
@@ -34,14 +41,14 @@ export function consoleReport(results) {
         const summary = entry.summary[m.key];
         if (!summary) return entry.errors.length ? 'failed' : '–';
         const spread = summary.runs > 1 ? ` (${formatNumber(summary.min)}–${formatNumber(summary.max)})` : '';
-        return `${formatNumber(summary.median)}${spread} ${formatRatio(entry.ratios[m.key])}`.trimEnd();
+        return `${formatNumber(summary.median)}${spread} ${formatRatios(entry, m.key, name)}`.trimEnd();
       });
       rows.push([`  ${entry.label}`, ...cells]);
       for (const error of entry.errors.slice(0, 1)) rows.push([`    ! ${name}: ${error}`, ...cells.map(() => '')]);
     }
     lines.push(...padTable(rows));
   }
-  lines.push('', `Ratios are medians relative to ${REFERENCE}; min–max over the repeats in parentheses.`);
+  lines.push('', `Ratios are medians relative to ${REFERENCE}, then to uWS.js where it ran; min–max over the repeats in parentheses.`);
   return lines.join('\n');
 }
 
@@ -60,11 +67,11 @@ export function markdownReport(results) {
       `|---|---|${metrics.map(() => '---:').join('|')}|`,
     ];
     for (const scenario of scenarios) {
-      for (const entry of Object.values(scenario.implementations)) {
+      for (const [name, entry] of Object.entries(scenario.implementations)) {
         const cells = metrics.map((m) => {
           const summary = entry.summary[m.key];
           if (!summary) return entry.errors.length ? 'failed' : '–';
-          const ratio = formatRatio(entry.ratios[m.key]);
+          const ratio = formatRatios(entry, m.key, name);
           return ratio ? `${formatNumber(summary.median)} (${ratio})` : formatNumber(summary.median);
         });
         lines.push(`| ${scenario.title} | ${entry.label} | ${cells.join(' | ')} |`);

@@ -1,9 +1,9 @@
 // A dependency-free SVG bar chart of a run, for the README: every bar is a median relative to
 // the reference implementation, so scenarios with different units share one axis.
 // Left panel: throughput (higher is better). Right panel: costs, CPU and memory (lower is better).
-import { IMPLEMENTATIONS, REFERENCE } from '../implementations.mjs';
+import { IMPLEMENTATIONS, REFERENCE, UWS } from '../implementations.mjs';
 
-const COLORS = { ws6455: '#2563eb', ws: '#a3a3a3', 'ws+addons': '#525252', tcp: '#16a34a' };
+const COLORS = { ws6455: '#2563eb', 'ws6455-base': '#93c5fd', ws: '#a3a3a3', 'ws+addons': '#525252', uws: '#d97706', tcp: '#16a34a' };
 const PANEL_WIDTH = 470;
 const LABEL_WIDTH = 150;
 const BAR_HEIGHT = 11;
@@ -23,7 +23,7 @@ function panelGroups(results, kind) {
   for (const scenario of results.scenarios) {
     for (const metric of scenario.metrics.filter((m) => m.kind === kind)) {
       const bars = Object.entries(scenario.implementations)
-        .map(([name, entry]) => ({ name, ratio: entry.ratios[metric.key] }))
+        .map(([name, entry]) => ({ name, label: entry.label, ratio: entry.ratios[metric.key], toUws: name === UWS ? null : entry.ratiosToUws?.[metric.key] }))
         .filter((bar) => typeof bar.ratio === 'number');
       if (bars.length > 0) groups.push({ title: `${scenario.title}: ${metric.label}`, bars });
     }
@@ -47,10 +47,12 @@ function renderPanel(groups, x, title) {
     for (const bar of group.bars) {
       const width = Math.max(1, Math.min(bar.ratio, axisMax) * scale);
       const clipped = bar.ratio > axisMax ? ' ▸' : '';
+      // The ratio to uWS.js rides after the bar's own value (bars stay relative to the reference).
+      const toUws = typeof bar.toUws === 'number' ? ` (${bar.toUws.toFixed(2)}× uWS)` : '';
       parts.push(
-        `<text x="${x + LABEL_WIDTH - 6}" y="${barY + 9}" class="label" text-anchor="end">${escapeXml(IMPLEMENTATIONS[bar.name].label)}</text>`,
-        `<rect x="${x + LABEL_WIDTH}" y="${barY}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[bar.name]}"/>`,
-        `<text x="${(x + LABEL_WIDTH + width + 4).toFixed(1)}" y="${barY + 9}" class="value">${bar.ratio.toFixed(2)}×${clipped}</text>`,
+        `<text x="${x + LABEL_WIDTH - 6}" y="${barY + 9}" class="label" text-anchor="end">${escapeXml(bar.label)}</text>`,
+        `<rect x="${x + LABEL_WIDTH}" y="${barY}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[bar.name] ?? '#888'}"/>`,
+        `<text x="${(x + LABEL_WIDTH + width + 4).toFixed(1)}" y="${barY + 9}" class="value">${bar.ratio.toFixed(2)}×${clipped}${toUws}</text>`,
       );
       barY += BAR_HEIGHT + BAR_GAP;
     }
@@ -69,7 +71,7 @@ export function renderChart(results) {
   const height = Math.max(left.bottom, right.bottom) + 24;
   const width = 2 * PANEL_WIDTH + 60;
   const machine = results.machine;
-  const caption = `${results.mode} run ${results.date.slice(0, 10)}, ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}; bars are medians relative to ${IMPLEMENTATIONS[REFERENCE].label} (dashed line = 1×)`;
+  const caption = `${results.mode} run ${results.date.slice(0, 10)}, ${machine.cores} cores ${machine.cpuModel}, Node ${machine.node}; bars are medians relative to ${IMPLEMENTATIONS[REFERENCE].label} (dashed line = 1×), in parentheses relative to uWS.js`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">
 <style>
