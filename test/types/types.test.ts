@@ -5,9 +5,10 @@
 // They are compiled against the built package (dist/, built by the global setup) in a project
 // where `ws6455` resolves as it does for an installed package.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFixtureProject, strictOptions, typeCheck, type FixtureProject } from './fixture-project.js';
+import { createFixtureProject, repoRoot, strictOptions, typeCheck, type FixtureProject } from './fixture-project.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
@@ -43,6 +44,19 @@ describe('TypeScript: ws usages compile unchanged', () => {
 
   it('the published declarations themselves (dist/, index.d.cts included) have no errors', () => {
     expect(diagnostics).toEqual([]);
+  });
+
+  it('CommonJS: every value the package exports is on require("ws6455") and declared in index.d.cts', () => {
+    const require = createRequire(import.meta.url);
+    const cjsDir = join(repoRoot, 'dist', 'cjs');
+    const values = Object.keys(require(join(cjsDir, 'index.js')) as object).filter((name) => name !== 'default');
+    const entry = require(join(cjsDir, 'index.cjs')) as Record<string, unknown>;
+    const declarations = readFileSync(join(cjsDir, 'index.d.cts'), 'utf8');
+    expect(values).toContain('WebSocketServer');
+    for (const name of values) {
+      expect(entry[name], name).toBeDefined();
+      expect(declarations, name).toMatch(new RegExp(`export (?:import|const|class) ${name}\\b`));
+    }
   });
 
   it('the assertions can fail: a wrong type, an implicit any and a missing error are reported', () => {
