@@ -250,14 +250,16 @@ describe('onopen/onmessage/onclose/onerror and addEventListener bookkeeping', ()
   });
 });
 
-describe('send() and ping() with undefined, null, false and empty data', () => {
+describe('send() and ping() with undefined, null, false, empty data and objects converted by Buffer.from', () => {
   it('what the peer receives', async () => {
     const observe = async (name: Name): Promise<string[]> => {
       received.length = 0;
       const client = await openClient(name, '/');
       const send = client.send.bind(client) as (data: unknown) => void;
       const ping = client.ping.bind(client) as (data: unknown) => void;
-      for (const data of [undefined, null, false, '', 0]) send(data);
+      const viaValueOf = { valueOf: () => new Uint8Array([1, 2]).buffer };
+      const viaPrimitive = { [Symbol.toPrimitive]: () => 'four' };
+      for (const data of [undefined, null, false, '', 0, viaValueOf, viaPrimitive, [1, 2, 3, 4, 5]]) send(data);
       for (const data of [undefined, null, false]) ping(data);
       send('end');
       while (!received.includes('3 text')) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -265,7 +267,7 @@ describe('send() and ping() with undefined, null, false and empty data', () => {
       return [...received];
     };
     const observed = { ws: await observe('ws'), ws6455: await observe('ws6455') };
-    expect(observed.ws).toEqual(['0 binary', '0 binary', '0 binary', '0 text', '1 text', 'ping 0', 'ping 0', 'ping 0', '3 text']);
+    expect(observed.ws).toEqual(['0 binary', '0 binary', '0 binary', '0 text', '1 text', '2 binary', '4 binary', '5 binary', 'ping 0', 'ping 0', 'ping 0', '3 text']);
     expect(observed.ws6455).toEqual(observed.ws);
   });
 });
