@@ -2,20 +2,19 @@
 // node B (A drained with 1012, or their connections cut) while a third node broadcasts under load.
 // Per client: delivered, lost, duplicated and out-of-order messages — all zero.
 import { once } from 'node:events';
-import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ReconnectingWebSocket, WebSocketServer } from '../../src/index.js';
-import { RedisStreamsAdapter, type RedisCommandClient } from '../../src/extras/adapters/redis-streams.js';
+import { RedisStreamsAdapter } from '../../src/extras/adapters/redis-streams.js';
 import { waitFor } from './helpers/ports.js';
 import { requireProgram } from './helpers/programs.js';
-import { countDelivery } from './helpers/redis-clients.js';
+import { clientLibraries, countDelivery } from './helpers/redis-clients.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { SwitchProxy } from './helpers/switch-proxy.js';
 
 const redisProgram = requireProgram('redis-server', 'apt-get install redis-server');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(redisProgram === undefined)('session resume across nodes (Redis Streams adapter)', () => {
+describe.skipIf(redisProgram === undefined).each(['redis', 'ioredis'] as const)('session resume across nodes (Redis Streams adapter, %s clients)', (library) => {
   let redis: RedisServer;
   const cleanup: Array<() => unknown> = [];
   let channelCounter = 0;
@@ -31,10 +30,8 @@ describe.skipIf(redisProgram === undefined)('session resume across nodes (Redis 
   });
 
   async function startNode(channel: string, standalone: boolean): Promise<WebSocketServer> {
-    const client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
-    client.on('error', () => {});
-    await client.connect();
-    const adapter = new RedisStreamsAdapter({ client: client as unknown as RedisCommandClient, channel, block: 500 });
+    const client = await clientLibraries[library](redis.port);
+    const adapter = new RedisStreamsAdapter({ client: client.client, channel, block: 500 });
     adapter.on('error', () => {});
     await adapter.ready;
     const wss = standalone
@@ -45,7 +42,7 @@ describe.skipIf(redisProgram === undefined)('session resume across nodes (Redis 
     cleanup.push(async () => {
       await new Promise((resolve) => wss.close(() => resolve(undefined)));
       await adapter.close();
-      client.destroy();
+      await client.quit();
     });
     return wss;
   }
