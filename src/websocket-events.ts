@@ -41,6 +41,8 @@ export interface WebSocketEvents {
   'unexpected-response': [request: ClientRequest, response: IncomingMessage];
   /** Client, with followRedirects: about to follow a redirect to `url`. */
   redirect: [url: string, request: ClientRequest];
+  /** ws6455 addition: the send buffer went below its high-water mark after send() returned false. */
+  drain: [];
 }
 
 /** The browser-style events (addEventListener, onopen, ...) and their event objects. */
