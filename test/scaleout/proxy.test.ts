@@ -112,5 +112,6 @@ describe.skipIf(missing)('examples/proxy: rolling restart behind nginx under loa
       await adapter.close();
       client.destroy();
     }
-  });
+    // Two process restarts and nginx in the loop: well under this on an idle machine (about 13 s on a loaded one).
+  }, 45_000);
 });
