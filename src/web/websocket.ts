@@ -72,6 +72,10 @@ export class WebSocket extends EventTarget {
     return this.#url.href;
   }
   get readyState(): number {
+    // The server's Close frame starts the closing handshake: the inner socket says so at once
+    // (it has no event for it), and a close() or send() from now on acts as in CLOSING.
+    const inner = this.#inner;
+    if (this.#state === State.OPEN && inner !== null && inner.readyState >= WsSocket.CLOSING) return State.CLOSING;
     return this.#state;
   }
   get bufferedAmount(): number {

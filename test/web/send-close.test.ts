@@ -224,6 +224,22 @@ describe('close() step 3: the closing handshake', () => {
 });
 
 describe('the server closes', () => {
+  it("readyState is CLOSING from the server's Close frame to the close event; sends are then counted, not sent", async () => {
+    const held: import('node:net').Socket[] = [];
+    const listener = await rawServer(Buffer.from([0x88, 0x02, 0x0b, 0xb8]), held); // Close 3000
+    const ws = new WebSocket(`ws://127.0.0.1:${(listener.address() as { port: number }).port}/`);
+    await nextEvent(ws, 'open');
+    for (let polls = 0; polls < 200 && ws.readyState === WebSocket.OPEN; polls++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(ws.readyState).toBe(WebSocket.CLOSING);
+    ws.send('too late');
+    expect(ws.bufferedAmount).toBe(8);
+    ws.close(1000); // no effect once closing
+    held[0].destroy();
+    const event = await nextEvent<CloseEvent>(ws, 'close');
+    expect([event.code, ws.readyState, ws.bufferedAmount]).toEqual([3000, WebSocket.CLOSED, 8]);
+    listener.close();
+  });
+
   it('a server-initiated close is clean and reports the server code and reason', async () => {
     const ws = await open();
     ws.send('close 3001 server says bye');
@@ -269,10 +285,12 @@ describe('fail the WebSocket connection: error, then close', () => {
 
 /**
  * A server that completes the handshake, then writes `frames` in the same write (so they arrive in
- * one read), and drops the connection when the client sends anything.
+ * one read), and drops the connection when the client sends anything, unless `held` collects the
+ * sockets for the test to end.
  */
-async function rawServer(frames: Buffer): Promise<import('node:net').Server> {
+async function rawServer(frames: Buffer, held?: import('node:net').Socket[]): Promise<import('node:net').Server> {
   const listener = createServer((socket) => {
+    held?.push(socket);
     socket.once('data', (request) => {
       const key = /sec-websocket-key: (.*)\r\n/i.exec(request.toString())![1];
       const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
@@ -282,7 +300,8 @@ async function rawServer(frames: Buffer): Promise<import('node:net').Server> {
           frames,
         ]),
       );
-      socket.on('data', () => socket.destroy()); // anything more (a Close frame) ends the connection
+      // Anything more (a Close frame) ends the connection, unless the test holds it open.
+      if (held === undefined) socket.on('data', () => socket.destroy());
     });
     socket.on('error', () => {});
   });
