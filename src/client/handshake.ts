@@ -10,6 +10,7 @@ import { checkUpgradeResponse, generateKey } from '../handshake/client.js';
 import { parseExtensions } from '../handshake/extensions.js';
 import { HttpHeadParser, type HttpHead } from '../handshake/http-parser.js';
 import { acceptServerResponse } from '../handshake/permessage-deflate.js';
+import { headerHasToken } from '../handshake/tokens.js';
 import { PerMessageDeflate } from '../transport/deflate-codec.js';
 import type { WebSocket } from '../websocket.js';
 import { needsHttpRequest, openRequest, openSocket } from './dial.js';
@@ -22,6 +23,7 @@ import { redirectPlan, redirectsExhausted } from './redirect.js';
 
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
+const INVALID_EXTENSIONS = 'Invalid Sec-WebSocket-Extensions header';
 
 export const enum Stage {
   /** The request is out (or being dialed); waiting for the response head. */
@@ -172,7 +174,10 @@ export class ClientHandshake implements RequestOwner {
 
   private onHead(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
     if (this.stage !== Stage.AwaitingResponse) return;
-    if (head.statusCode === 101) this.upgrade(head, rest, response);
+    // As node's http client (ws's path) sees it: a 101 is an upgrade only with an Upgrade header
+    // and `upgrade` in Connection; otherwise it is an ordinary (unexpected) response.
+    const upgrading = head.statusCode === 101 && head.headers.upgrade !== undefined && headerHasToken(head.headers.connection, 'upgrade');
+    if (upgrading) this.upgrade(head, rest, response);
     else this.nonUpgrade(head, rest, response);
   }
 
@@ -209,9 +214,10 @@ export class ClientHandshake implements RequestOwner {
     const deflate = this.plan.deflate;
     if (deflate === null) return { error: 'Server sent a Sec-WebSocket-Extensions header but no extension was requested' };
     const offers = parseExtensions(header);
-    if (offers === null) return { error: 'Invalid Sec-WebSocket-Extensions header' };
+    if (offers === null) return { error: INVALID_EXTENSIONS };
     const result = acceptServerResponse(offers, deflate);
-    if ('error' in result) return { error: result.error };
+    // ws's wording exactly (users match on it); the negotiation's own reason is not part of it.
+    if ('error' in result) return { error: result.error.startsWith(INVALID_EXTENSIONS) ? INVALID_EXTENSIONS : result.error };
     return { deflate: new PerMessageDeflate(result.params, 'client', deflate) };
   }
 

@@ -92,7 +92,8 @@ async function expectNothingLeft(baseline: Map<string, number>, peer?: RawPeer):
 describe('the client refuses a bad opening handshake response (RFC 6455 §4.1)', () => {
   const responses: Array<[string, (key: string) => string | Buffer, RegExp]> = [
     ['a wrong Sec-WebSocket-Accept', () => validResponse('AAAAAAAAAAAAAAAAAAAAAA=='), /Sec-WebSocket-Accept/],
-    ['a 101 without Upgrade', (key) => `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`, /Upgrade/],
+    // As with ws (node's http client), a 101 without Upgrade is not an upgrade: an unexpected response (issue 11).
+    ['a 101 without Upgrade', (key) => `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`, /Unexpected server response: 101/],
     ['a 200 instead of 101', () => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', /Unexpected server response: 200/],
     ['binary garbage instead of HTTP', () => Buffer.from([0x00, 0xff, 0x13, 0x37, 0x0d, 0x0a, 0x0d, 0x0a]), /Invalid HTTP response/],
     ['a response head over 16 KiB', () => `HTTP/1.1 101 Switching Protocols\r\nX-Pad: ${'p'.repeat(17 * 1024)}\r\n\r\n`, /too large/],
