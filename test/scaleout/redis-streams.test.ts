@@ -167,6 +167,32 @@ describe.skipIf(redisProgram === undefined).each(['redis', 'ioredis'] as const)(
     expect(a!.errors.filter((code) => code === 'ERR_OUTBOX_FULL')).toHaveLength(1);
   });
 
+  it('a new node reads from `from` (a saved position), or from the end of the stream by default', async () => {
+    const [a] = await startNodes(1);
+    const sent = await sendSeries(a!, 'f', 3, 0);
+    await waitFor('written', () => a!.adapter.stats.written === 3);
+    const [fromStart] = await startNodes(1, { channel: a!.adapter.channel, from: '0-0' });
+    const [fromEnd] = await startNodes(1, { channel: a!.adapter.channel });
+    await waitFor('3 on the node reading from 0-0', () => fromStart!.local.received.length === 3);
+    expect(fromStart!.local.received).toEqual(sent);
+    a!.adapter.forward({ kind: 'broadcast', data: 'later', binary: false });
+    await waitFor('"later" on both', () => fromEnd!.local.received.includes('later') && fromStart!.local.received.includes('later'));
+    expect(fromEnd!.local.received).toEqual(['later']);
+    expect(fromEnd!.adapter.position()).toBe(fromStart!.adapter.position());
+  });
+
+  it('the stream stays bounded: MAXLEN ~ on every XADD, MINID ~ for age', async () => {
+    const [a] = await startNodes(1, { maxLen: 100, maxAge: 300 });
+    const raw = wrapCommandClient(nodes[0]!.client.client);
+    await sendSeries(a!, 'x', 2000, 0);
+    await waitFor('written', () => a!.adapter.stats.written === 2000, 10_000);
+    const length = Number(await raw.command(['XLEN', a!.adapter.channel]));
+    // Approximate trimming removes whole macro nodes (100 entries by default), never below maxLen.
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThan(400);
+    await waitFor('entries older than maxAge trimmed', async () => Number(await raw.command(['XLEN', a!.adapter.channel])) < 100, 5000);
+  });
+
   it('sessions: saved state is taken once, by one node', async () => {
     const [a, b] = await startNodes(2);
     await a!.adapter.saveSession('s1', Buffer.from('state'), 5000);
