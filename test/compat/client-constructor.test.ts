@@ -1,9 +1,13 @@
 // ws's doc/ws.md, "new WebSocket(address[, protocols][, options])": the client's constructor and
 // each of its options, run with ws's client and with ws6455's against the same peer, compared.
-import { Agent, ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent, ClientRequest, createServer, type IncomingMessage } from 'node:http';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe } from 'vitest';
 import { WebSocketServer as WsServer } from 'ws';
-import { compareClientBehaviours, describeError, nextEvent, outcome, reportClientTally, respond, withoutPort, type ClientScope } from './client-support.js';
+import { acceptHandshake, compareClientBehaviours, describeError, nextEvent, outcome, reportClientTally, respond, waitUntil, withoutPort, type ClientScope } from './client-support.js';
 
 reportClientTally('client-constructor');
 
@@ -310,3 +314,94 @@ describe('options: allowSynchronousEvents, maxBufferedChunks, maxFragments (ws 8
   ]);
 });
 
+
+describe('ws+unix: addresses and option: socketPath', () => {
+  compareClientBehaviours([
+    {
+      title: 'ws+unix:<socket>:<path> dials the socket and requests the path',
+      async run(scope) {
+        const dir = mkdtempSync(join(tmpdir(), 'ws6455-unix-'));
+        const socketPath = join(dir, 's.sock');
+        const wss = new WsServer({ noServer: true });
+        const seen: string[] = [];
+        const http = createServer();
+        http.on('upgrade', (req, socket, head) => {
+          seen.push(`${req.url} ${req.headers.host}`);
+          wss.handleUpgrade(req, socket, head, () => {});
+        });
+        http.listen(socketPath);
+        await nextEvent(http, 'listening');
+        scope.later(() => {
+          http.closeAllConnections();
+          return new Promise((resolve) => http.close(() => resolve(rmSync(dir, { recursive: true, force: true }))));
+        });
+        for (const suffix of [':/chat?x=1', '']) {
+          const ws = scope.client(`ws+unix:${socketPath}${suffix}`);
+          const saw = scope.record(ws);
+          await saw('open');
+          scope.note(ws.url === `ws+unix:${socketPath}${suffix}`);
+          ws.terminate();
+        }
+        scope.note(...seen);
+      },
+    },
+  ]);
+});
+
+describe('option: createConnection', () => {
+  compareClientBehaviours([
+    {
+      title: 'called with the target host and port; its socket carries the handshake',
+      async run(scope) {
+        const { url, port } = await scope.wsServer();
+        const ws = scope.client(`${url}/p`, [], {
+          createConnection(options: { host?: string; port?: number | string; path?: string }) {
+            scope.note('createConnection', options.host, String(options.port) === String(port));
+            return net.connect(Number(options.port), options.host);
+          },
+        });
+        const saw = scope.record(ws);
+        await saw('open');
+      },
+    },
+  ]);
+});
+
+describe('option: skipUTF8Validation', () => {
+  compareClientBehaviours([
+    {
+      title: 'invalid UTF-8 in a text message is delivered',
+      async run(scope) {
+        const { url } = await scope.rawServer((socket) => {
+          void acceptHandshake(socket).then(() => socket.write(Buffer.from([0x81, 0x02, 0xc3, 0x28])));
+        });
+        const ws = scope.client(url, [], { skipUTF8Validation: true });
+        ws.on('message', (data: Buffer, isBinary: boolean) => scope.note('message', data.toString('hex'), isBinary));
+        const saw = scope.record(ws);
+        await waitUntil(() => scope.log.some((line) => line.startsWith('message')), 'the message');
+        ws.terminate();
+        await saw('close');
+      },
+    },
+  ]);
+});
+
+describe('option: closeTimeout', () => {
+  compareClientBehaviours([
+    {
+      title: 'a peer that answers the close frame but never closes TCP: the client gives up after closeTimeout',
+      async run(scope) {
+        const { url } = await scope.rawServer((socket) => {
+          void acceptHandshake(socket).then(() => {
+            socket.once('data', () => socket.write(Buffer.from([0x88, 0x02, 0x03, 0xe8])));
+          });
+        });
+        const ws = scope.client(url, [], { closeTimeout: 100 });
+        const saw = scope.record(ws);
+        await saw('open');
+        ws.close(1000);
+        await saw('close');
+      },
+    },
+  ]);
+});
