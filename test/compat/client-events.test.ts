@@ -213,6 +213,21 @@ describe("event: 'redirect' (url, request)", () => {
       },
     },
     {
+      title: 'close() in the listener: the redirect is not followed, error and close 1006',
+      async run(scope) {
+        const { url, upgrades } = await scope.httpServer(undefined, (_req, socket) => respond(socket, '302 Found', { Location: '/next' }));
+        const ws = scope.client(`${url}/first`, [], { followRedirects: true });
+        ws.on('redirect', () => {
+          ws.close();
+          scope.note('after close', ws.readyState);
+        });
+        const saw = scope.record(ws);
+        await saw('close');
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        scope.note('requests', upgrades.length);
+      },
+    },
+    {
       title: 'to another host without a listener: Authorization and Cookie are dropped',
       async run(scope) {
         const wss = new WsServer({ noServer: true });
