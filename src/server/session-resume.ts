@@ -44,6 +44,18 @@ interface Decision {
 
 const HANDOVER_POLL_MS = 50;
 
+/** What a connection carries, for sessionOf(). A WeakMap: nothing is added to the WebSocket. */
+const sessionsBySocket = new WeakMap<WebSocket, { id: string; resumed: boolean }>();
+
+/**
+ * The session a server connection carries (with `sessionResume`): its id, and whether it resumed an
+ * earlier connection's session (the missed messages were then sent before 'connection'). Browsers
+ * cannot read the 101 response headers; an application can send the id in-band for them.
+ */
+export function sessionOf(ws: WebSocket): { id: string; resumed: boolean } | undefined {
+  return sessionsBySocket.get(ws);
+}
+
 export class SessionResume {
   readonly #host: SessionHost;
   readonly #adapter: () => ScaleOutAdapter | null;
@@ -88,6 +100,7 @@ export class SessionResume {
     const decision = this.#decisions.get(socket) ?? { session: this.#create(), resume: undefined, offset: 0 };
     this.#decisions.delete(socket);
     const { session } = decision;
+    sessionsBySocket.set(ws, { id: session.id, resumed: decision.resume === 'ok' });
     const previous = session.ws;
     session.ws = ws;
     session.expiresAt = Infinity;

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as WsClient } from 'ws';
-import { ReconnectingWebSocket, WebSocketServer } from '../../src/index.js';
+import { ReconnectingWebSocket, WebSocketServer, sessionOf } from '../../src/index.js';
 import type { SessionOutcome } from '../../src/extras/reconnect.js';
 import { waitFor } from './helpers/ports.js';
 import { countDelivery } from './helpers/redis-clients.js';
@@ -114,6 +114,25 @@ describe('session resume on one node', () => {
     expect(resumed.headers['ws6455-session']).toBe(sessionId);
     await waitFor('b and c', () => received.length === 3);
     expect(received).toEqual(['a', 'b', 'c']);
+  });
+
+  it('sessionOf(ws) tells the application the session id and whether it was resumed', async () => {
+    const wss = await startServer();
+    const seen: Array<{ id: string; resumed: boolean } | undefined> = [];
+    wss.on('connection', (ws) => seen.push(sessionOf(ws)));
+    const url = `ws://127.0.0.1:${portOf(wss)}/`;
+    const first = new WsClient(url);
+    const [response] = (await once(first, 'upgrade')) as [{ headers: Record<string, string> }];
+    first.terminate();
+    await waitFor('server noticed', () => wss.clients.size === 0);
+    const second = new WsClient(url, { headers: { 'ws6455-session': response.headers['ws6455-session']!, 'ws6455-offset': '0' } });
+    cleanup.push(() => second.terminate());
+    await once(second, 'open');
+    await waitFor('two connections', () => seen.length === 2);
+    expect(seen).toEqual([
+      { id: response.headers['ws6455-session'], resumed: false },
+      { id: response.headers['ws6455-session'], resumed: true },
+    ]);
   });
 
   it('an unknown session or an offset beyond what was sent is "lost", with a new session', async () => {
