@@ -39,6 +39,7 @@ export { RedisStreamsAdapter } from './extras/adapters/redis-streams.js';
 export type { RedisStreamsAdapterOptions, RedisStreamsAdapterStats, RedisCommandClient, OutboxFullPolicy } from './extras/adapters/redis-streams.js';
 export type { HealthCheckOptions } from './extras/adapters/health-check.js';
 export type { ResumableAdapter, LoggedMessage } from './extras/adapters/adapter.js';
+export { sessionOf } from './server/session-resume.js';
 export type { SessionResumeOptions } from './server/session-resume.js';
 export type { DrainOptions } from './server/drain.js';
 export type { SessionOutcome } from './extras/reconnect.js';
