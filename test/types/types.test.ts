@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureProject, repoRoot, strictOptions, typeCheck, type FixtureProject } from './fixture-project.js';
 
@@ -40,6 +41,13 @@ describe('TypeScript: ws usages compile unchanged', () => {
     const source = read('cjs.cts');
     expect(count(source, /typeIs</g)).toBeGreaterThanOrEqual(10);
     expect(diagnostics.filter((line) => line.includes('cjs.cts'))).toEqual([]);
+  });
+
+  it('CommonJS with the classic resolution ("module": "commonjs", node10): package.json "types"', () => {
+    // Kept as .cts in the repository so that the project's own type-check (NodeNext) leaves it out.
+    const source = read('node10.cts');
+    const options = { ...strictOptions, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, skipLibCheck: true };
+    expect(typeCheck([project.write('node10.ts', source)], options)).toEqual([]);
   });
 
   it('the published declarations themselves (dist/, index.d.cts included) have no errors', () => {
