@@ -144,6 +144,23 @@ describe('session resume on one node', () => {
     expect(response.headers['ws6455-session']).not.toBe('nope');
   });
 
+  it('with permessage-deflate, broadcasts reach a session once (the shared compressed frame is not used)', async () => {
+    const wss = await startServer({ perMessageDeflate: { serverNoContextTakeover: true, threshold: 0 } });
+    const client = new WsClient(`ws://127.0.0.1:${portOf(wss)}/`, { perMessageDeflate: true });
+    cleanup.push(() => client.terminate());
+    const received: string[] = [];
+    client.on('message', (data) => received.push(String(data)));
+    const [response] = (await once(client, 'upgrade')) as [{ headers: Record<string, string> }];
+    expect(response.headers['sec-websocket-extensions']).toContain('permessage-deflate');
+    await waitFor('attached', () => wss.clients.size === 1);
+    const sent = Array.from({ length: 20 }, (_, i) => `${'compressible '.repeat(20)}${i}`);
+    for (const text of sent) wss.broadcast(text);
+    await waitFor('20 messages', () => received.length >= 20);
+    await sleep(50);
+    expect(countDelivery(sent, received)).toEqual({ delivered: 20, lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(received).toHaveLength(20);
+  });
+
   it('is off by default: no session header', async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');
