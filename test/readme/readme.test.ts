@@ -9,9 +9,9 @@
 // port (8080) rather than `wss.address().port`, which is `AddressInfo | string | null` under strict.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket as ReferenceClient, WebSocketServer as ReferenceServer } from 'ws';
@@ -55,7 +55,9 @@ function linkImportedPackages(code: string): void {
     if (specifier.startsWith('node:') || specifier.startsWith('ws6455')) continue;
     const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
     const link = join(project.dir, 'node_modules', name);
-    if (!existsSync(link) && !name.startsWith('@')) symlinkSync(join(repoRoot, 'node_modules', name), link, 'dir');
+    if (existsSync(link) || !existsSync(join(repoRoot, 'node_modules', name))) continue;
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(repoRoot, 'node_modules', name), link, 'dir');
   }
 }
 
