@@ -157,6 +157,43 @@ describe('option: agent', () => {
       },
     },
     {
+      title: 'a proxy agent: the connection is tunnelled through an HTTP CONNECT proxy',
+      async run(scope) {
+        const { port } = await scope.wsServer();
+        const tunnels: string[] = [];
+        const proxy = await scope.rawServer((client) => {
+          client.once('data', (head: Buffer) => {
+            const target = /^CONNECT (\S+) HTTP/.exec(head.toString('latin1'))?.[1] ?? '';
+            tunnels.push(target.replace(/:\d+$/, ':PORT'));
+            const [host, targetPort] = target.split(':');
+            const upstream = net.connect(Number(targetPort), host, () => {
+              client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+              upstream.pipe(client).pipe(upstream);
+            });
+            upstream.on('error', () => client.destroy());
+            client.on('close', () => upstream.destroy());
+          });
+        });
+        /** What proxy agents (https-proxy-agent and the like) do: a CONNECT tunnel, handed over by callback. */
+        class TunnelAgent extends Agent {
+          createConnection(options: { host?: string; port?: number }, callback: (error: Error | null, socket?: net.Socket) => void): void {
+            const socket = net.connect(proxy.port, '127.0.0.1', () => socket.write(`CONNECT ${options.host}:${options.port} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n\r\n`));
+            socket.once('data', (answer: Buffer) => {
+              if (answer.toString('latin1').startsWith('HTTP/1.1 200')) callback(null, socket);
+              else callback(new Error('proxy refused'));
+            });
+            socket.once('error', (error) => callback(error));
+          }
+        }
+        const agent = new TunnelAgent();
+        scope.later(() => agent.destroy());
+        const ws = scope.client(`ws://127.0.0.1:${port}/through-proxy`, [], { agent });
+        const saw = scope.record(ws);
+        await saw('open');
+        scope.note('tunnels', ...tunnels);
+      },
+    },
+    {
       title: 'an agent that is not an Agent throws',
       async run(scope) {
         scope.note(outcome(() => new scope.impl.WebSocket('ws://127.0.0.1:1', { agent: {} as Agent })));
