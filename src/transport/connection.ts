@@ -52,6 +52,8 @@ export class Connection extends Outbound implements SocketEventSink {
   private readonly autoPong: boolean;
   private readonly closeTimeout: number;
   private inflating = false;
+  /** The socket closed while received bytes still waited (behind inflation): close once they are processed. */
+  private transportGone = false;
   private closeTimer: NodeJS.Timeout | null = null;
   /** End TCP once the queue is flushed (a close frame waits behind a compressed message). */
   private endAfterQueue = false;
@@ -173,13 +175,14 @@ export class Connection extends Outbound implements SocketEventSink {
       // RFC 7692 names no close code for undecodable data: 1007, as ws sends. An abort is our
       // own doing after a violation that was already reported.
       if (error.code !== 'WS_ERR_DECOMPRESSION_ABORTED') this.failWith(error.closeCode ?? 1007, error);
-      return;
+    } else {
+      if (fin) {
+        const result = this.session.finishInflated();
+        if (result !== null) this.dispatch(result);
+      }
+      this.processReceived();
     }
-    if (fin) {
-      const result = this.session.finishInflated();
-      if (result !== null) this.dispatch(result);
-    }
-    this.processReceived();
+    if (this.transportGone && !this.inflating) this.finishClose();
   }
 
   /** §7.1.7 for a failure found here (inflation, compression): the session makes the close frame. */
@@ -245,7 +248,8 @@ export class Connection extends Outbound implements SocketEventSink {
   /** Close our side of TCP once every queued frame (a compression may be running) is written. */
   private endWhenFlushed(): void {
     if (this.queue.isWaiting) this.endAfterQueue = true;
-    else this.socket.end();
+    // Through the queue (issue 14): it writes the tick's batch of small frames before the FIN.
+    else this.queue.end();
   }
 
   // ---- SendQueueOwner ----------------------------------------------------------------------------
@@ -259,7 +263,7 @@ export class Connection extends Outbound implements SocketEventSink {
   onQueueDrained(): void {
     if (this.endAfterQueue) {
       this.endAfterQueue = false;
-      this.socket.end();
+      this.queue.end(); // the tick's batch first (issue 14)
       return;
     }
     if (!this.socket.writableNeedDrain) this.onWritable();
@@ -292,6 +296,16 @@ export class Connection extends Outbound implements SocketEventSink {
 
   /** @internal */
   onSocketClose(): void {
+    if (this.session.state === SessionState.Closed || this.transportGone) return;
+    this.transportGone = true;
+    // What arrived before TCP closed is delivered first, the peer's close frame included, even
+    // when it waits behind a compressed message being inflated or behind pause() (as ws does).
+    this.isPaused = false;
+    this.processReceived();
+    if (!this.inflating) this.finishClose();
+  }
+
+  private finishClose(): void {
     if (this.session.state === SessionState.Closed) return;
     this.session.transportClosed();
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
