@@ -89,6 +89,11 @@ export class SessionResume {
       decision = { session: this.#create(), resume: undefined, offset: 0 };
     } else if (isResumableAdapter(adapter)) {
       decision = await this.#takeShared(adapter, request.sessionId, request.offset);
+      // The client left while we fetched: no 101 will follow, so put the session back for its next try.
+      if (decision.resume === 'ok' && socket.destroyed) {
+        await this.#save(adapter, decision.session).catch(() => {});
+        return;
+      }
     } else {
       decision = this.#takeLocal(request.sessionId, request.offset);
     }
