@@ -11,7 +11,7 @@ import { validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from 
 import type { HeartbeatOptions } from './heartbeat.js';
 import type { SessionResumeOptions } from './session-resume.js'; // issue 16
 import type { WebSocket } from '../websocket.js';
-import { DEFAULT_MAX_BUFFERED_AMOUNT } from '../defaults.js';
+import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_PAYLOAD } from '../defaults.js';
 
 export interface VerifyClientInfo {
   origin: string | undefined;
@@ -103,9 +103,7 @@ export type UpgradeRequest = IncomingMessage & {
   socket: Duplex & Partial<net.Socket> & { encrypted?: boolean; authorized?: boolean };
 };
 
-export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
-const DEFAULT_CLOSE_TIMEOUT = 30_000;
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 
 export type ResolvedOptions = Required<
