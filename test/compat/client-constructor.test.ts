@@ -1,6 +1,7 @@
 // ws's doc/ws.md, "new WebSocket(address[, protocols][, options])": the client's constructor and
 // each of its options, run with ws's client and with ws6455's against the same peer, compared.
-import { Agent, ClientRequest, createServer, type IncomingMessage } from 'node:http';
+import { Agent, ClientRequest, createServer, type ClientRequestArgs, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,13 +177,15 @@ describe('option: agent', () => {
         });
         /** What proxy agents (https-proxy-agent and the like) do: a CONNECT tunnel, handed over by callback. */
         class TunnelAgent extends Agent {
-          createConnection(options: { host?: string; port?: number }, callback: (error: Error | null, socket?: net.Socket) => void): void {
+          override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): undefined {
+            const done = callback ?? (() => {});
             const socket = net.connect(proxy.port, '127.0.0.1', () => socket.write(`CONNECT ${options.host}:${options.port} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n\r\n`));
             socket.once('data', (answer: Buffer) => {
-              if (answer.toString('latin1').startsWith('HTTP/1.1 200')) callback(null, socket);
-              else callback(new Error('proxy refused'));
+              if (answer.toString('latin1').startsWith('HTTP/1.1 200')) done(null, socket);
+              else done(new Error('proxy refused'), socket);
             });
-            socket.once('error', (error) => callback(error));
+            socket.once('error', (error) => done(error, socket));
+            return undefined;
           }
         }
         const agent = new TunnelAgent();
