@@ -134,7 +134,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
       this.isServerSide = true;
       return;
     }
-    if (protocols !== undefined && !Array.isArray(protocols) && typeof protocols === 'object') {
+    // null is a (bad) protocol, not options, as in ws (issue 11: it throws the subprotocol SyntaxError).
+    if (protocols !== undefined && protocols !== null && !Array.isArray(protocols) && typeof protocols === 'object') {
       options = protocols;
       protocols = undefined;
     }

@@ -58,6 +58,31 @@ describe('new WebSocket(address[, protocols][, options])', () => {
       },
     },
     {
+      title: 'argument forms: protocols omitted, undefined, null, a number, options in second place',
+      async run(scope) {
+        const { url, upgrades } = await scope.httpServer();
+        const forms: Array<[string, unknown[]]> = [
+          ['(url)', []],
+          ['(url, undefined, options)', [undefined, { headers: { 'X-Form': '1' } }]],
+          ['(url, options)', [{ headers: { 'X-Form': '2' } }]],
+          ['(url, null)', [null]],
+          ['(url, 5)', [5]],
+          ['(url, "p", options)', ['p', { headers: { 'X-Form': '3' } }]],
+        ];
+        for (const [form, args] of forms) {
+          let ws: unknown;
+          scope.note(form, outcome(() => (ws = new scope.impl.WebSocket(url, ...(args as [])))));
+          if (ws !== undefined) {
+            const socket = ws as import('ws').WebSocket;
+            socket.on('error', () => {});
+            await new Promise((resolve) => socket.once('close', resolve).once('open', resolve));
+            socket.terminate();
+          }
+        }
+        scope.note(...upgrades.map((request) => `${request.headers['x-form'] ?? '-'} ${request.headers['sec-websocket-protocol'] ?? '-'}`));
+      },
+    },
+    {
       title: 'the request: method, path and query, Host, Upgrade, Connection, Version, key shape',
       async run(scope) {
         const { url, upgrades } = await scope.httpServer();
