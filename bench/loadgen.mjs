@@ -29,7 +29,8 @@ const BROWSER_DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 const BROADCAST_RING = 1024;
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const counters = { messages: 0, bytes: 0 };
+// reads: 'data' events carrying server bytes, so messages / reads is the batch the server sends per write.
+const counters = { messages: 0, bytes: 0, reads: 0 };
 const readCounters = () => ({ ...counters, serverCpuMicros: serverCpuMicros() });
 let sending = true;
 const sockets = [];
@@ -182,6 +183,7 @@ async function openAll(total, concurrency, openOne) {
 function countMessages({ socket, leftover }, onMessages, expectedLength) {
   const counter = new ServerFrameCounter({ expectedLength });
   const onChunk = (chunk) => {
+    counters.reads++;
     const count = counter.push(chunk);
     if (counter.closed && sending) {
       failAndExit(new Error(`server closed the connection: ${counter.closed.code} ${counter.closed.reason}`));
@@ -202,6 +204,7 @@ function countRawEchoes(socket, frameLength, onMessages) {
   let received = 0;
   let completed = 0;
   socket.on('data', (chunk) => {
+    counters.reads++;
     received += chunk.length;
     const total = Math.floor(received / frameLength);
     if (total > completed) {

@@ -28,8 +28,8 @@ function spawn(script, argument, { env = {}, execArgv = [] } = {}) {
  * Start a server script and wait for it to listen. Returns { port, pid, info, request, isRunning, stop }:
  * request('memory' | 'gc') resolves with the server's reply.
  */
-export async function startServer(script, options, env) {
-  const child = spawn(script, options, { env, execArgv: ['--expose-gc'] });
+export async function startServer(script, options, env, execArgv = []) {
+  const child = spawn(script, options, { env, execArgv: ['--expose-gc', ...execArgv] });
   const pending = new Map();
   let nextId = 1;
   const info = await new Promise((resolve, reject) => {
@@ -63,8 +63,13 @@ export async function startServer(script, options, env) {
     child.kill();
     await child.exited;
   };
+  /** Let it exit on its own (control.mjs exits on disconnect), so --cpu-prof writes its profile. */
+  const finish = async () => {
+    child.disconnect();
+    await child.exited;
+  };
   const isRunning = () => child.exitCode === null && child.signalCode === null;
-  return { port: info.port, pid: info.pid, info, request, isRunning, stop };
+  return { port: info.port, pid: info.pid, info, request, isRunning, stop, finish };
 }
 
 /**
@@ -72,8 +77,8 @@ export async function startServer(script, options, env) {
  * window) and what `onEnd(result)` returned: the hook runs while the load process still holds its
  * connections open, and the process is told to finish only once the hook has settled.
  */
-export async function runLoad(script, argument, { onEnd = async () => undefined, timeoutMs, env }) {
-  const child = spawn(script, argument, { env });
+export async function runLoad(script, argument, { onEnd = async () => undefined, timeoutMs, env, execArgv }) {
+  const child = spawn(script, argument, { env, execArgv });
   let endSample;
   let result;
   let failure;

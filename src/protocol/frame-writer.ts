@@ -22,6 +22,29 @@ export interface FrameOptions {
  */
 export const SINGLE_BUFFER_THRESHOLD = 1024;
 
+/**
+ * Frames up to this size are carved from a shared slab rather than each getting a Buffer of its
+ * own: consecutive frames then lie back to back, so the send queue writes a tick's frames as one
+ * view (one Writable chunk, one iovec), and an ArrayBuffer is made per slab, not per 8 KiB
+ * Buffer pool. The slab is 32 KiB: a frame still queued to a slow peer pins at most that.
+ */
+const SLAB_FRAME_MAX = 4 * 1024;
+const SLAB_SIZE = 32 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabOffset = 0;
+
+/** `size` bytes for one frame: from the slab when small, else a Buffer of its own. */
+function allocateFrame(size: number): Buffer {
+  if (size > SLAB_FRAME_MAX) return Buffer.allocUnsafe(size);
+  if (SLAB_SIZE - slabOffset < size) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const frame = slab.subarray(slabOffset, slabOffset + size);
+  slabOffset += size;
+  return frame;
+}
+
 const MAX_7BIT_LENGTH = 125;
 const MAX_16BIT_LENGTH = 0xffff;
 const TWO_POW_32 = 2 ** 32;
@@ -90,7 +113,7 @@ export function encodeFrame(payload: Buffer, options: FrameOptions): Buffer[] {
   const headerLength = frameHeaderLength(length, maskKey !== undefined);
   // Masking copies the payload anyway, so the header rides along in the same allocation.
   if (maskKey === undefined && length > SINGLE_BUFFER_THRESHOLD) {
-    const header = Buffer.allocUnsafe(headerLength);
+    const header = allocateFrame(headerLength);
     writeFrameHeader(header, 0, length, options.opcode, fin, rsv1, undefined);
     return [header, payload];
   }
@@ -112,9 +135,10 @@ function buildSingleBuffer(
   maskKey: Buffer | undefined,
   headerLength: number,
 ): Buffer {
-  const frame = Buffer.allocUnsafe(headerLength + payload.length);
+  const frame = allocateFrame(headerLength + payload.length);
   writeFrameHeader(frame, 0, payload.length, opcode, fin, rsv1, maskKey);
-  if (maskKey === undefined) payload.copy(frame, headerLength);
+  // TypedArray#set: Buffer#copy wraps the same memcpy in argument checks and a view.
+  if (maskKey === undefined) frame.set(payload, headerLength);
   else applyMask(payload, maskKey, frame, headerLength, 0, payload.length);
   return frame;
 }
