@@ -88,3 +88,89 @@ describe('websocket.send(data[, options][, callback])', () => {
     },
   ]);
 });
+
+describe('websocket.ping([data[, mask]][, callback]), websocket.pong(...)', () => {
+  compareClientBehaviours([
+    {
+      title: 'data reaches the server; over 125 bytes throws RangeError; numbers become strings',
+      async run(scope) {
+        const { url, wss } = await scope.wsServer();
+        const got: string[] = [];
+        wss.on('connection', (peer) => {
+          peer.on('ping', (data: Buffer) => got.push(`ping ${data.toString()}`));
+          peer.on('pong', (data: Buffer) => got.push(`pong ${data.toString()}`));
+        });
+        const ws = scope.client(url);
+        const saw = scope.record(ws);
+        await saw('open');
+        ws.ping('a');
+        ws.ping();
+        ws.ping(7 as unknown as string);
+        ws.pong('b', true, (error?: Error) => scope.note('pong callback', error ?? 'none'));
+        try {
+          ws.ping(Buffer.alloc(126));
+        } catch (error) {
+          scope.note('126 bytes', describeError(error));
+        }
+        await waitUntil(() => got.length === 4, 'four control frames');
+        scope.note(...got);
+      },
+    },
+  ]);
+});
+
+describe('websocket.close([code[, reason]])', () => {
+  compareClientBehaviours([
+    {
+      title: 'invalid codes and long reasons throw; a Buffer reason is sent',
+      async run(scope) {
+        const { url, wss } = await scope.wsServer();
+        const closes: string[] = [];
+        wss.on('connection', (peer) => peer.on('close', (code: number, reason: Buffer) => closes.push(`${code} ${reason.toString()}`)));
+        const ws = scope.client(url);
+        const saw = scope.record(ws);
+        await saw('open');
+        for (const args of [[1005], [999], [1004], [5000], [1000, 'x'.repeat(124)], ['1000']] as unknown[][]) {
+          try {
+            (ws.close as (...a: unknown[]) => void)(...args);
+            scope.note(JSON.stringify(args).slice(0, 20), 'ok');
+          } catch (error) {
+            scope.note(JSON.stringify(args).slice(0, 20), describeError(error));
+          }
+        }
+        ws.close(4000, Buffer.from('buffer reason'));
+        ws.close(1000, 'second close is ignored');
+        await saw('close');
+        await waitUntil(() => closes.length > 0, 'the server close');
+        scope.note(...closes);
+      },
+    },
+  ]);
+});
+
+describe('websocket.pause(), websocket.resume(), websocket.isPaused', () => {
+  compareClientBehaviours([
+    {
+      title: 'while CONNECTING they do nothing; once open, messages wait while paused',
+      async run(scope) {
+        const { url, wss } = await scope.wsServer();
+        wss.on('connection', (peer) => peer.send('m'));
+        const ws = scope.client(url);
+        ws.pause();
+        scope.note('connecting paused', ws.isPaused);
+        ws.resume();
+        const saw = scope.record(ws);
+        ws.once('open', () => {
+          ws.pause();
+          scope.note('open paused', ws.isPaused);
+          setTimeout(() => {
+            scope.note('resume');
+            ws.resume();
+          }, 50);
+        });
+        await saw('message');
+        scope.note('paused', ws.isPaused);
+      },
+    },
+  ]);
+});
