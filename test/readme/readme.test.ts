@@ -86,7 +86,7 @@ beforeAll(async () => {
     { ...strictOptions, skipLibCheck: true, typeRoots: [join(project.dir, 'node_modules', '@types')] },
   );
   if (prepared.some((entry) => entry.needsRedis) && existsSync(REDIS_PROGRAM)) redis = await RedisServer.launch(REDIS_PROGRAM);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await redis?.dispose();

@@ -21,7 +21,8 @@ beforeAll(() => {
   project = createFixtureProject();
   project.write('assert.ts', read('assert.ts'));
   diagnostics = typeCheck([project.write('esm.mts', read('esm.mts')), project.write('cjs.cts', read('cjs.cts'))]);
-});
+  // Checking @types/node and dist/ takes seconds of CPU; more when the whole suite runs alongside.
+}, 120_000);
 afterAll(() => project.remove());
 
 function count(text: string, pattern: RegExp): number {
@@ -43,7 +44,7 @@ describe('TypeScript: ws usages compile unchanged', () => {
     expect(diagnostics.filter((line) => line.includes('cjs.cts'))).toEqual([]);
   });
 
-  it('CommonJS with the classic resolution ("module": "commonjs", node10): package.json "types"', () => {
+  it('CommonJS with the classic resolution ("module": "commonjs", node10): package.json "types"', { timeout: 60_000 }, () => {
     // Kept as .cts in the repository so that the project's own type-check (NodeNext) leaves it out.
     const source = read('node10.cts');
     const options = { ...strictOptions, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, skipLibCheck: true };
@@ -67,7 +68,7 @@ describe('TypeScript: ws usages compile unchanged', () => {
     }
   });
 
-  it('the assertions can fail: a wrong type, an implicit any and a missing error are reported', () => {
+  it('the assertions can fail: a wrong type, an implicit any and a missing error are reported', { timeout: 60_000 }, () => {
     const wrong = project.write(
       'wrong.mts',
       `import WebSocket, { WebSocketServer } from 'ws6455';
