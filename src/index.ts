@@ -14,7 +14,7 @@ export type { UpgradeRequest, VerifyClientCallback } from './server/websocket-se
 export type { ServerOptions, VerifyClientInfo, VerifyClientCallbackSync, VerifyClientCallbackAsync, WebSocketServerEvents } from './server/server-types.js';
 export type { RawData, Data, CertMeta, BufferLike, FinishRequestCallback, WebSocketEvents, WebSocketEventMap, EventListenerOptions } from './websocket-events.js';
 export type { AddressInfo } from 'node:net';
-export type { BroadcastOptions } from './server/broadcast.js';
+export type { BroadcastOptions, BroadcastReport } from './server/broadcast.js';
 export type { HeartbeatOptions } from './server/heartbeat.js';
 export type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
 export type { LocalDelivery, ScaleOutAdapter, ForwardedMessage } from './extras/adapters/adapter.js';
