@@ -45,8 +45,10 @@ export class ClientHandshake implements RequestOwner {
   private socket: HandshakeSocket | null = null;
   private parser: HttpHeadParser | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** What listeners get as `request`: node's ClientRequest, or the stand-in on the direct path. */
-  readonly request: ClientRequest | HandshakeRequest;
+  /** The http.request path's request (agent or finishRequest); null on the direct path. */
+  private readonly httpRequest: ClientRequest | null;
+  /** The direct path's stand-in, made only when a listener is to receive it. */
+  private standIn: HandshakeRequest | null = null;
   private response: IncomingMessage | null = null;
   private body: ResponseBody | null = null;
 
@@ -57,29 +59,42 @@ export class ClientHandshake implements RequestOwner {
   ) {
     const viaHttp = needsHttpRequest(plan.options);
     this.headers = handshakeHeaders(plan, this.key, !viaHttp);
-    this.request = viaHttp ? this.openHttpRequest() : new HandshakeRequest(this.headers, plan.target);
+    this.httpRequest = viaHttp ? this.openHttpRequest() : null;
+  }
+
+  /** What 'redirect' and 'unexpected-response' listeners get: node's ClientRequest, or the stand-in. */
+  get request(): ClientRequest | HandshakeRequest {
+    if (this.httpRequest !== null) return this.httpRequest;
+    if (this.standIn === null) {
+      this.standIn = new HandshakeRequest(this.headers, this.plan.target);
+      this.standIn.owner = this;
+      this.standIn.socket = this.socket;
+      this.standIn.headersSent = this.socket !== null;
+    }
+    return this.standIn;
   }
 
   /** Dial and send the request (after a 'redirect' listener had its chance to edit the headers). */
   start(): void {
     this.ws.handshake = this;
     if (this.plan.handshakeTimeout > 0) this.timer = setTimeout(onTimeout, this.plan.handshakeTimeout, this);
-    if (this.request instanceof HandshakeRequest) this.startDirect(this.request);
-    else if (this.plan.options.finishRequest) this.plan.options.finishRequest(this.request, this.ws);
-    else this.request.end();
+    if (this.httpRequest === null) this.startDirect();
+    else if (this.plan.options.finishRequest) this.plan.options.finishRequest(this.httpRequest, this.ws);
+    else this.httpRequest.end();
   }
 
-  private startDirect(request: HandshakeRequest): void {
-    request.owner = this;
+  private startDirect(): void {
     const socket: HandshakeSocket = openSocket(this.plan.target, this.plan.options);
     this.socket = socket;
-    request.socket = socket;
+    if (this.standIn !== null) {
+      this.standIn.socket = socket;
+      this.standIn.headersSent = true;
+    }
     this.parser = new HttpHeadParser({ kind: 'response' });
     socket[kHandshake] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
-    request.headersSent = true;
     socket.write(this.headers.serialize(this.plan.target.path), 'latin1');
   }
 
@@ -104,10 +119,10 @@ export class ClientHandshake implements RequestOwner {
   abort(): void {
     const stage = this.stage;
     // Through http.request node ends the response itself once the request is aborted.
-    const response = this.request instanceof HandshakeRequest ? this.response : null;
+    const response = this.httpRequest === null ? this.response : null;
     const socket = this.socket;
     this.finish();
-    if (stage === Stage.UnexpectedResponse && this.request instanceof HandshakeRequest) this.request.abort();
+    if (stage === Stage.UnexpectedResponse) this.standIn?.abort();
     // As with node's http client, the response learns of it when the socket has closed.
     if (response !== null && socket !== null && !socket.destroyed) socket.once('close', () => abortResponse(response));
     else if (response !== null) abortResponse(response);
@@ -154,7 +169,7 @@ export class ClientHandshake implements RequestOwner {
 
   private destroyTransport(): void {
     // abort(), not destroy(): ws's users see the request's 'abort' event, and no 'error'.
-    if (!(this.request instanceof HandshakeRequest) && !this.request.destroyed) this.request.abort();
+    if (this.httpRequest !== null && !this.httpRequest.destroyed) this.httpRequest.abort();
     this.socket?.destroy();
   }
 
@@ -169,22 +184,26 @@ export class ClientHandshake implements RequestOwner {
     this.parser = null;
     const socket = this.socket!;
     socket.removeListener('data', onSocketData);
-    this.onHead(result.head, result.rest, responseFromHead(result.head, socket));
+    // The 101's IncomingMessage is made only for an 'upgrade' listener (see upgrade()).
+    this.onHead(result.head, result.rest, result.head.statusCode === 101 ? null : responseFromHead(result.head, socket));
   }
 
-  private onHead(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
+  private onHead(head: HttpHead, rest: Buffer, response: IncomingMessage | null): void {
     if (this.stage !== Stage.AwaitingResponse) return;
     // As node's http client (ws's path) sees it: a 101 is an upgrade only with an Upgrade header
     // and `upgrade` in Connection; otherwise it is an ordinary (unexpected) response.
     const upgrading = head.statusCode === 101 && head.headers.upgrade !== undefined && headerHasToken(head.headers.connection, 'upgrade');
     if (upgrading) this.upgrade(head, rest, response);
-    else this.nonUpgrade(head, rest, response);
+    else this.nonUpgrade(head, rest, response ?? responseFromHead(head, this.socket!));
   }
 
-  private upgrade(head: HttpHead, rest: Buffer, response: IncomingMessage): void {
-    response.complete = true;
-    response.push(null);
-    this.ws.emit('upgrade', response);
+  private upgrade(head: HttpHead, rest: Buffer, response: IncomingMessage | null): void {
+    if (this.ws.listenerCount('upgrade') > 0) {
+      const message = response ?? responseFromHead(head, this.socket!);
+      message.complete = true;
+      message.push(null);
+      this.ws.emit('upgrade', message);
+    }
     // A listener may have called close() or terminate(): the attempt is then over.
     if (this.stage !== Stage.AwaitingResponse) return;
     const check = checkUpgradeResponse(head, this.key, this.plan.protocols);
@@ -236,7 +255,7 @@ export class ClientHandshake implements RequestOwner {
       this.fail(codedError(`Unexpected server response: ${status}`, 'WS_ERR_UNEXPECTED_RESPONSE'));
       return;
     }
-    if (this.request instanceof HandshakeRequest) this.streamBody(head, rest, response);
+    if (this.httpRequest === null) this.streamBody(head, rest, response);
   }
 
   private redirect(location: string): void {
