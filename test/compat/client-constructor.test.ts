@@ -470,3 +470,49 @@ describe('option: closeTimeout', () => {
     },
   ]);
 });
+
+describe('option: autoPong', () => {
+  compareClientBehaviours([
+    ...[true, false].map((autoPong) => ({
+      title: `autoPong ${autoPong}: 'ping' is emitted, a pong is ${autoPong ? '' : 'not '}sent`,
+      async run(scope: ClientScope) {
+        const { url, wss } = await scope.wsServer();
+        const pongs: string[] = [];
+        wss.on('connection', (peer) => {
+          peer.on('pong', (data: Buffer) => pongs.push(data.toString()));
+          peer.ping('hey');
+          setTimeout(() => peer.send('done'), 30);
+        });
+        const ws = scope.client(url, [], { autoPong });
+        ws.on('ping', (data: Buffer) => scope.note('ping', data.toString()));
+        const saw = scope.record(ws);
+        await saw('message');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        scope.note('pongs', ...pongs);
+      },
+    })),
+  ]);
+});
+
+describe('option: maxPayload', () => {
+  compareClientBehaviours([
+    {
+      title: 'a message of exactly maxPayload bytes passes, one more fails with 1009',
+      async run(scope) {
+        const { url, wss } = await scope.wsServer();
+        const closes: number[] = [];
+        wss.on('connection', (peer) => {
+          peer.on('close', (code: number) => closes.push(code));
+          peer.send(Buffer.alloc(16));
+          peer.send(Buffer.alloc(17));
+        });
+        const ws = scope.client(url, [], { maxPayload: 16 });
+        ws.on('message', (data: Buffer) => scope.note('message', data.length));
+        const saw = scope.record(ws);
+        await saw('close');
+        await waitUntil(() => closes.length > 0, 'the server close');
+        scope.note('server close', closes[0]);
+      },
+    },
+  ]);
+});
