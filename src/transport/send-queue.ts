@@ -185,11 +185,20 @@ export class SendQueue {
     if (batch.bytes + socket.writableLength >= socket.writableHighWaterMark) this.flushBatch();
   }
 
-  /** Hand the batch to the socket (corked with anything else of this tick). */
-  private flushBatch(): void {
+  /**
+   * Hand the batch to the socket. Before the tick's end it goes in corked, so that a batch cut in
+   * two (its frames crossed from one slab into the next) still leaves in one writev: a burst
+   * split into two TCP segments stays split at a peer that answers each read, and every later
+   * round trip would then cost two reads and two writes instead of one.
+   */
+  private flushBatch(endOfTick = false): void {
     const batch = this.batch;
     if (batch === null) return;
     this.batch = null;
+    if (!endOfTick && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+    }
     const first = batch.first;
     const bytes = first.length === batch.bytes ? first : Buffer.from(first.buffer, first.byteOffset, batch.bytes);
     const callbacks = batch.callbacks;
@@ -212,7 +221,7 @@ export class SendQueue {
   /** @internal */
   endTick(): void {
     this.tickScheduled = false;
-    this.flushBatch();
+    this.flushBatch(true);
     if (this.corked) this.uncork();
   }
 
