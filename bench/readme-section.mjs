@@ -1,15 +1,15 @@
 // Writes the README's benchmark section from one run's JSON: the command, the machine, the
 // tables of medians with their ratio to ws + addons, the chart and the issues' aims.
 //   node bench/readme-section.mjs [results.json] [output.md]
-// Defaults: bench/results/latest.json, printed to stdout. The method comes verbatim from the
+// Defaults: bench/results/local/latest.json (the last run), printed to stdout. The method comes verbatim from the
 // "How it measures" part of bench/README-figures.md, so it is written in one place only.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { checkAims } from './lib/aims.mjs';
 import { formatNumber, markdownReport } from './lib/report.mjs';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
-const [resultsPath = `${BENCH_DIR}results/latest.json`, outputPath] = process.argv.slice(2);
+const [resultsPath = `${BENCH_DIR}results/local/latest.json`, outputPath] = process.argv.slice(2);
 const results = JSON.parse(readFileSync(resultsPath, 'utf8'));
 const section = [
   '## Benchmarks',
@@ -40,14 +40,16 @@ function commandsBlock() {
     'These figures come from:',
     '',
     '```sh',
-    `${mode.padEnd(27)}# writes bench/results/<date>.json, latest.{json,md,svg}`,
+    `${mode.padEnd(27)}# writes bench/results/local/<date>.json, latest.{json,md,svg}`,
     `${'npm run bench'.padEnd(27)}# quick subset, under a minute on 2 cores`,
-    'node bench/readme-section.mjs bench/results/latest.json   # this section, from a run',
+    'node bench/readme-section.mjs bench/results/local/latest.json   # this section, from a run',
     '```',
   ].join('\n');
 }
 
 function methodSection() {
+  // The method text lived in bench/README-figures.md, since folded into the README: optional.
+  if (!existsSync(`${BENCH_DIR}README-figures.md`)) return '';
   const text = readFileSync(`${BENCH_DIR}README-figures.md`, 'utf8');
   const start = text.indexOf('### How it measures');
   const end = text.indexOf('\n### ', start + 1);
@@ -66,7 +68,7 @@ function machineLine() {
 }
 
 function aimsTable() {
-  const lines = ['| issue | aim | measured (ws6455 / ws + addons) | met |', '|---|---|---|:---:|'];
+  const lines = ['| issue | aim | measured (ws6455 / ws + addons, or / the one named) | met |', '|---|---|---|:---:|'];
   for (const aim of checkAims(results)) {
     const measured = aim.measured
       .map((m) => `${m.title}: ${m.ratio === null ? 'not measured' : `${formatNumber(m.ratio)}×`}`)

@@ -1,4 +1,4 @@
-// The performance aims of issues 4 and 6, checked against one run's medians. Every ratio is
+// The performance aims of issues 4, 6 and 14, checked against one run's medians. Every ratio is
 // ws6455's median over ws + addons' (the reference), except "within 10% of a bare net.Socket",
 // which compares ws6455 with the bare TCP server of the same scenario.
 
@@ -25,6 +25,12 @@ const AIMS = [
     metric: 'rssPerConnection',
     atMost: 0.7,
   },
+  // Issue 14: as efficient as uWebSockets.js (the uWS column; not measured where it cannot load).
+  { issue: 14, text: 'echo 1 KiB, 1 and 50 conns: server CPU/msg ≤ uWS.js', ids: ['echo-1KiB-x1', 'echo-1KiB-x50'], metric: 'serverCpuPerMessage', atMost: 1, against: 'uws' },
+  { issue: 14, text: 'echo 64 KiB / 1 MiB, 1 and 50 conns: server CPU/msg ≤ 1.25× uWS.js', ids: ECHO_LARGE, metric: 'serverCpuPerMessage', atMost: 1.25, against: 'uws' },
+  { issue: 14, text: 'handshakes: server CPU/handshake ≤ 2.2× uWS.js', ids: ['idle-x10000', 'idle-x1000'], metric: 'serverCpuPerHandshake', atMost: 2.2, against: 'uws', firstFound: true },
+  { issue: 14, text: 'client echo, every size: client CPU/msg ≤ 1/1.5 of ws + addons', ids: ['client-16B-x1', 'client-16B-x50', 'client-64KiB-x1', 'client-64KiB-x50'], metric: 'clientCpuPerMessage', atMost: 1 / 1.5 },
+  { issue: 14, text: 'compressed echo: server CPU/msg ≤ 0.5× ws + addons', ids: DEFLATE_ECHO, metric: 'serverCpuPerMessage', atMost: 0.5 },
 ];
 
 /** ws6455's median over `against`'s (the reference unless the aim names another). */
