@@ -97,7 +97,7 @@ function printSelfTime(profile) {
 function category(key) {
   if (key.startsWith('(garbage collector)')) return 'GC';
   if (key.startsWith('(program)')) return 'V8/native (program)';
-  if (/ (protocol|transport|esm|cjs|servers|clients)\//.test(key) && !key.includes('node:')) return 'library JS';
+  if (/ (protocol|transport|server|handshake|esm|cjs|servers|clients)\//.test(key) && !key.includes('node:')) return 'library JS';
   if (key.includes(' node:')) return 'Node internals JS';
   if (!key.includes(' ')) return 'native calls (syscalls, bindings)';
   return 'other JS';
