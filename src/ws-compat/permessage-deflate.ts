@@ -32,6 +32,11 @@ export class PerMessageDeflate {
     this.maxPayload = payloadOption ?? maxPayload ?? 0;
   }
 
+  /** Messages smaller than this many bytes are sent uncompressed (the `threshold` option, default 1024). */
+  get threshold(): number {
+    return this.options.threshold ?? 1024;
+  }
+
   /** Client: the parameters to offer. */
   offer(): DeflateParameters {
     return single(parse(buildClientOffer(this.options))[PERMESSAGE_DEFLATE]![0]!);

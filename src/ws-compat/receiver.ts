@@ -15,7 +15,7 @@ export interface ReceiverOptions {
   maxPayload?: number;
   /** Skip the UTF-8 check of text and close reasons. Default false. */
   skipUTF8Validation?: boolean;
-  /** Negotiated extensions; compressed messages are not supported by this Receiver. */
+  /** Negotiated extensions: `{ 'permessage-deflate': instance }` inflates compressed messages. */
   extensions?: Record<string, unknown>;
   /** Accepted for ws compatibility: events are always emitted as frames are parsed. */
   allowSynchronousEvents?: boolean;
@@ -25,8 +25,14 @@ export interface ReceiverOptions {
   maxFragments?: number;
 }
 
+/** What inflates: this module's PerMessageDeflate, or anything with ws's decompress() shape. */
+interface Inflater {
+  decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
+}
+
 export class Receiver extends Writable {
   private readonly reader: MessageReader;
+  private readonly inflater: Inflater | null;
   private readonly binaryType: NonNullable<ReceiverOptions['binaryType']>;
   /** After a close frame nothing more is parsed (RFC 6455 §5.5.1). */
   private concluded = false;
@@ -34,10 +40,11 @@ export class Receiver extends Writable {
   constructor(options: ReceiverOptions = {}) {
     super();
     this.binaryType = options.binaryType ?? 'nodebuffer';
+    this.inflater = (options.extensions?.['permessage-deflate'] as Inflater | undefined) ?? null;
     this.reader = new MessageReader({
       role: options.isServer ? 'server' : 'client',
       maxPayload: options.maxPayload ?? 0,
-      allowRsv1: false,
+      allowRsv1: this.inflater !== null,
       skipUTF8Validation: options.skipUTF8Validation ?? false,
     });
   }
@@ -45,12 +52,31 @@ export class Receiver extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.concluded) return callback();
     this.reader.push(chunk);
-    for (let event = this.reader.next(); event !== null; event = this.reader.next()) {
+    this.drain(callback);
+  }
+
+  /** Dispatch parsed events until more bytes are needed; an inflation pauses it until it is done. */
+  private drain(callback: (error?: Error | null) => void): void {
+    for (let event = this.reader.next(); event !== null && !this.concluded; event = this.reader.next()) {
+      if (event.type === 'compressed') return this.inflate(event.payload, event.fin, callback);
       const error = this.dispatch(event);
       if (error !== null) return callback(error);
-      if (this.concluded) break;
     }
     callback();
+  }
+
+  private inflate(payload: Buffer, fin: boolean, callback: (error?: Error | null) => void): void {
+    this.inflater!.decompress(payload, fin, (error, result) => {
+      if (error !== null) return callback(error);
+      const failure = result === undefined || result.length === 0 ? null : this.reader.appendInflated(result);
+      if (failure !== null) return callback(errorFromViolation(failure));
+      if (fin) {
+        const message = this.reader.finishInflated();
+        const dispatched = this.dispatch(message);
+        if (dispatched !== null) return callback(dispatched);
+      }
+      this.drain(callback);
+    });
   }
 
   private dispatch(event: ProtocolEvent): Error | null {
@@ -68,7 +94,7 @@ export class Receiver extends Writable {
         this.end();
         return null;
       case 'compressed':
-        return new Error('Compressed messages are not supported by this Receiver');
+        return new Error('A compressed message needs a permessage-deflate extension');
       default:
         return errorFromViolation(event);
     }

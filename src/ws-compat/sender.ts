@@ -28,12 +28,23 @@ export interface FrameOptions {
 
 type SendCallback = (error?: Error | null) => void;
 
+/** What compresses: this module's PerMessageDeflate, or anything with ws's compress() shape. */
+interface Deflater {
+  compress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
+  threshold?: number;
+  _threshold?: number;
+}
+
 /** Shared key buffer when no maskBuffer is given (the frame's header keeps its own copy). */
 const sharedMask = Buffer.alloc(4);
 const EMPTY = Buffer.alloc(0);
 
 export class Sender {
   private readonly generateMask: ((mask: Buffer) => void) | undefined;
+  private readonly deflater: Deflater | null;
+  /** Frames wait here while a compression runs, so that they leave in order. */
+  private tail: Promise<void> = Promise.resolve();
+  private compressing = 0;
   private readonly maskKey = Buffer.alloc(4);
   /** Whether the next data frame starts a message (its opcode is then 1 or 2, else 0). */
   private firstFragment = true;
@@ -64,19 +75,37 @@ export class Sender {
 
   constructor(
     private readonly socket: Duplex,
-    _extensions?: Record<string, unknown>,
+    extensions?: Record<string, unknown>,
     generateMask?: (mask: Buffer) => void,
   ) {
     this.generateMask = generateMask;
+    this.deflater = (extensions?.['permessage-deflate'] as Deflater | undefined) ?? null;
   }
 
-  /** A data frame; `fin: false` leaves the message open for the next send (fragmentation). */
-  send(data: SendableData, options: { binary?: boolean; fin?: boolean; mask?: boolean } = {}, callback?: SendCallback): void {
+  /**
+   * A data frame; `fin: false` leaves the message open for the next send (fragmentation). With
+   * permessage-deflate, a whole message (`fin` on its first frame) of at least the threshold's
+   * size is compressed unless `compress: false`; fragmented messages are sent uncompressed.
+   */
+  send(data: SendableData, options: { binary?: boolean; fin?: boolean; mask?: boolean; compress?: boolean } = {}, callback?: SendCallback): void {
     const payload = typeof data === 'number' ? Buffer.from(String(data)) : toBuffer(data as Exclude<SendableData, Blob | number>);
     const opcode = this.firstFragment ? (options.binary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation;
     const fin = options.fin ?? true;
+    const whole = this.firstFragment && fin;
     this.firstFragment = fin;
-    this.write(payload, opcode, fin, options.mask === true, callback);
+    const deflater = this.deflater;
+    const threshold = deflater?.threshold ?? deflater?._threshold ?? 0;
+    if (deflater === null || !whole || options.compress === false || payload.length < threshold) {
+      this.write(payload, opcode, fin, options.mask === true, callback);
+      return;
+    }
+    this.enqueue((done) => {
+      deflater.compress(payload, true, (error, compressed) => {
+        if (error) callback?.(error);
+        else this.sendFrame(Sender.frame(compressed!, this.frameOptions(opcode, true, options.mask === true, true)), callback);
+        done();
+      });
+    });
   }
 
   ping(data: SendableData | undefined, mask: boolean, callback?: SendCallback): void {
@@ -116,8 +145,27 @@ export class Sender {
   }
 
   private write(payload: Buffer, opcode: number, fin: boolean, mask: boolean, callback?: SendCallback): void {
-    const options: FrameOptions = { opcode, fin, mask, readOnly: true, maskBuffer: this.maskKey, generateMask: this.generateMask };
-    this.sendFrame(Sender.frame(payload, options), callback);
+    const frame = Sender.frame(payload, this.frameOptions(opcode, fin, mask, false));
+    if (this.compressing === 0) this.sendFrame(frame, callback);
+    else this.enqueue((done) => (this.sendFrame(frame, callback), done()));
+  }
+
+  private frameOptions(opcode: number, fin: boolean, mask: boolean, rsv1: boolean): FrameOptions {
+    return { opcode, fin, mask, rsv1, readOnly: true, maskBuffer: this.maskKey, generateMask: this.generateMask };
+  }
+
+  /** Runs `step` after every step queued before it. */
+  private enqueue(step: (done: () => void) => void): void {
+    this.compressing++;
+    this.tail = this.tail.then(
+      () =>
+        new Promise<void>((resolve) =>
+          step(() => {
+            this.compressing--;
+            resolve();
+          }),
+        ),
+    );
   }
 }
 

@@ -196,6 +196,54 @@ describe('PerMessageDeflate', () => {
   });
 });
 
+describe('Sender and Receiver with permessage-deflate', () => {
+  /** A negotiated pair: the client side of `api` and the server side of `other`. */
+  function pair(clientApi: typeof ws, serverApi: typeof ws): { client: any; server: any } {
+    const client = new clientApi.PerMessageDeflate({ isServer: false, threshold: 0 });
+    const server = new serverApi.PerMessageDeflate({ isServer: true, threshold: 0 });
+    const answer = server.accept(serverApi.extension.parse(clientApi.extension.format({ 'permessage-deflate': [client.offer()] }))['permessage-deflate']);
+    client.accept(clientApi.extension.parse(serverApi.extension.format({ 'permessage-deflate': [answer] }))['permessage-deflate']);
+    return { client, server };
+  }
+
+  /** Messages sent by `senderApi`'s Sender (client side, masked), read by `receiverApi`'s Receiver. */
+  async function roundTrip(senderApi: typeof ws, receiverApi: typeof ws): Promise<string[]> {
+    const { PassThrough } = await import('node:stream');
+    const { client, server } = pair(senderApi, receiverApi);
+    const wire = new PassThrough();
+    const sender = new senderApi.Sender(wire, { 'permessage-deflate': client });
+    const receiver = new receiverApi.Receiver({ isServer: true, extensions: { 'permessage-deflate': server } });
+    const got: string[] = [];
+    receiver.on('message', (data: Buffer, isBinary: boolean) => got.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`));
+    receiver.on('error', (error: Error) => got.push(`error ${error.message}`));
+    wire.on('data', (chunk: Buffer) => receiver.write(chunk));
+    const bytes: Buffer[] = [];
+    wire.on('data', (chunk: Buffer) => bytes.push(chunk));
+    sender.send(Buffer.from('hello hello hello hello'), { binary: false, compress: true, fin: true, mask: true });
+    sender.send(Buffer.from('plain'), { binary: true, compress: false, fin: true, mask: true });
+    sender.send(Buffer.from('again again again'), { binary: true, compress: true, fin: true, mask: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.cleanup();
+    server.cleanup();
+    return [...got, `rsv1 ${rsv1Bits(Buffer.concat(bytes)).join(',')}`];
+  }
+
+  /** RSV1 of each (masked, short) frame on the wire: which messages went compressed. */
+  function rsv1Bits(wire: Buffer): boolean[] {
+    const bits: boolean[] = [];
+    for (let at = 0; at < wire.length; at += 6 + (wire[at + 1]! & 0x7f)) bits.push((wire[at]! & 0x40) !== 0);
+    return bits;
+  }
+
+  tally.compared += 2;
+  it("ws6455's Sender and ws's Receiver", async () => {
+    expect(await roundTrip(mine, ws)).toEqual(await roundTrip(ws, ws));
+  });
+  it("ws's Sender and ws6455's Receiver", async () => {
+    expect(await roundTrip(ws, mine)).toEqual(await roundTrip(ws, ws));
+  });
+});
+
 it('reports the count', () => {
   console.log(`statics: ${tally.compared} behaviours compared, 2 differ (deliberately: invalid window options throw at construction; small fragments merged with binaryType 'fragments')`);
   expect(tally.compared).toBeGreaterThan(50);
