@@ -7,7 +7,7 @@ import { unescape } from 'node:querystring';
 import { buildClientOffer, validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { codedTypeError, invalidArgType, outOfRange } from '../errors.js';
 import { parseTarget, validateProtocols, type Target } from './url.js';
-import type { ClientOptions } from '../websocket.js';
+import type { ClientOptions } from './client-options.js';
 
 /** RFC 6455 is version 13; 8 is the hybi-08 draft, which ws still offers on request. */
 const PROTOCOL_VERSIONS = [8, 13] as const;
@@ -39,6 +39,7 @@ export function planClient(address: string | URL, protocols: string[], options: 
   validateProtocols(protocols);
   const handshakeTimeout = timeoutOption(options.handshakeTimeout);
   validateHeaders(options);
+  validateCallbacks(options);
   validateNumbers(options);
   return {
     target,
@@ -80,6 +81,10 @@ function validateHeaders(options: ClientOptions): void {
   if (options.origin !== undefined && options.origin !== '') {
     validateHeaderValue(options.protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin', options.origin);
   }
+}
+
+/** The agent and the user's functions, which would otherwise fail only once dialing. */
+function validateCallbacks(options: ClientOptions): void {
   const agent: unknown = options.agent;
   if (agent !== undefined && agent !== null && agent !== false && typeof (agent as { addRequest?: unknown }).addRequest !== 'function') {
     throw invalidArgType('options.agent', 'Agent-like Object, undefined, or false', agent);
