@@ -222,7 +222,10 @@ describe('Sender and Receiver with permessage-deflate', () => {
     sender.send(Buffer.from('hello hello hello hello'), { binary: false, compress: true, fin: true, mask: true });
     sender.send(Buffer.from('plain'), { binary: true, compress: false, fin: true, mask: true });
     sender.send(Buffer.from('again again again'), { binary: true, compress: true, fin: true, mask: true });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Compression is asynchronous: wait for the three messages (or an error), not for a fixed time.
+    for (let waited = 0; got.length < 3 && !got.some((line) => line.startsWith('error')) && waited < 5000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     client.cleanup();
     server.cleanup();
     return [...got, `rsv1 ${rsv1Bits(Buffer.concat(bytes)).join(',')}`];
