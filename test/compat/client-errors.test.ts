@@ -95,12 +95,12 @@ describe('invalid UTF-8 in the first fragment of a text message', () => {
             setTimeout(() => {
               scope.note('final fragment sent');
               if (!socket.destroyed) socket.write(frame(0x80, 'x'));
-            }, 100);
+            }, 500);
           });
         });
         const saw = scope.record(scope.client(url));
         await saw('close');
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await new Promise((resolve) => setTimeout(resolve, 550));
       },
     },
   ]);
