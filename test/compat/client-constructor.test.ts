@@ -222,6 +222,18 @@ describe('option: agent', () => {
       },
     },
     {
+      title: 'connection refused through an agent: ECONNREFUSED, then close 1006',
+      async run(scope) {
+        const { port, http } = await scope.httpServer();
+        await new Promise((resolve) => http.close(resolve));
+        const agent = new Agent();
+        scope.later(() => agent.destroy());
+        const ws = scope.client(`ws://127.0.0.1:${port}/`, [], { agent });
+        ws.on('error', (error: Error & { code?: string }) => scope.note('error', error.constructor.name, error.code, error.message.replace(String(port), 'PORT'), ws.readyState));
+        await new Promise((resolve) => ws.on('close', (code: number) => resolve(scope.note('close', code, ws.readyState))));
+      },
+    },
+    {
       title: 'an agent that is not an Agent throws',
       async run(scope) {
         scope.note(outcome(() => new scope.impl.WebSocket('ws://127.0.0.1:1', { agent: {} as Agent })));
