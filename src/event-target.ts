@@ -218,3 +218,41 @@ export function setAttributeListener(source: BrowserEventSource, type: BrowserEv
   if (typeof handler !== 'function') return;
   source.on(type, wrap(source, type, handler as EventListenerFunction, true));
 }
+
+/**
+ * The browser-style API on a class's prototype: addEventListener, removeEventListener and the
+ * onopen/onmessage/onclose/onerror attributes, as enumerable members of the prototype (ws's shape).
+ * The class declares their types.
+ */
+export function installBrowserApi(prototype: BrowserEventSource): void {
+  Object.defineProperties(prototype, {
+    addEventListener: {
+      enumerable: true,
+      writable: true,
+      configurable: true,
+      value(this: BrowserEventSource, type: string, listener: EventListenerLike, options?: { once?: boolean }): void {
+        addBrowserListener(this, type, listener, options);
+      },
+    },
+    removeEventListener: {
+      enumerable: true,
+      writable: true,
+      configurable: true,
+      value(this: BrowserEventSource, type: string, listener: EventListenerLike): void {
+        removeBrowserListener(this, type, listener);
+      },
+    },
+  });
+  for (const type of ['open', 'message', 'close', 'error'] as const) {
+    Object.defineProperty(prototype, `on${type}`, {
+      enumerable: true,
+      configurable: true,
+      get(this: BrowserEventSource) {
+        return getAttributeListener(this, type);
+      },
+      set(this: BrowserEventSource, handler: unknown) {
+        setAttributeListener(this, type, handler);
+      },
+    });
+  }
+}

@@ -1,102 +1,31 @@
 // The public WebSocket class: ws's events, methods, properties and options, plus the browser-style
-// EventTarget API. Protocol work is done by the Connection; the client handshake by client.ts.
+// EventTarget API. Its state is the protocol session's; the transport Connection does the I/O and
+// the client handshake is src/client/.
 
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import { connectClient, type ClientHandshake } from './client/connect.js';
-import type { ClientRequestOptions } from './client/client-options.js';
-import { Connection, notOpenError, type ConnectionHandler, type ConnectionOptions, type SendCallback } from './transport/connection.js';
+import type { ClientOptions } from './client/client-options.js';
+import { defineWsShape, type BinaryType, type ReadyState, type SendOptions, type SocketSettings } from './websocket-options.js';
+import { Connection, notOpenError, type ConnectionHandler, type SendCallback } from './transport/connection.js';
 import { Session, SessionState } from './protocol/session.js';
 import type { WebSocketError } from './errors.js';
-import {
-  addBrowserListener,
-  getAttributeListener,
-  removeBrowserListener,
-  setAttributeListener,
-  type EventListenerLike,
-  type BrowserEventType,
-} from './event-target.js';
+import { installBrowserApi } from './event-target.js';
 // Declaration-level (issue 11): ws's published types, so that code typed against ws compiles unchanged.
-import type { ClientRequestArgs } from 'node:http';
+import type * as Http from 'node:http';
 import type { CloseEvent, ErrorEvent, Event, MessageEvent } from './event-target.js';
 import type * as EventClasses from './event-target.js';
 import type * as Events from './websocket-events.js';
 import type { BufferLike, EventListenerOptions, WebSocketEventListener, WebSocketEventMap, WebSocketEvents } from './websocket-events.js';
 import type * as ServerTypes from './server/server-types.js';
 import type { WebSocketServer } from './server/websocket-server.js';
-import { isValidWireCloseCode, Opcode } from './protocol/opcodes.js';
-import type { PerMessageDeflate } from './transport/deflate-codec.js';
-import type { PerMessageDeflateOptions } from './handshake/permessage-deflate.js';
-import { toBuffer, type SendableData } from './send-data.js';
-import { acceptingServerOf, type AcceptingServer } from './accepting-server.js';
+import { checkCloseArguments, controlPayload, convertBinary, isBlob, normalizeMessageData, toBuffer, type SendableData } from './message-data.js';
+import { acceptingServerOf, installTopicsApi } from './accepting-server.js';
+import { installWsInternals } from './ws-compat/internals.js';
 
-export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
-
-/** Options of `new WebSocket(url, protocols, options)` (the client). */
-// ClientRequestOptions: agent, auth, finishRequest, generateMask, ws 8.21+ options (issue 11, src/client/client-options.ts).
-export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'>, ClientRequestOptions {
-  /** Fail the handshake if it has not completed within this many ms. Default: no limit. */
-  handshakeTimeout?: number;
-  /** permessage-deflate offer: true (default) offers it with default parameters, false offers nothing. */
-  perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  /** Largest message accepted, in bytes. Default 104857600 (100 MiB). */
-  maxPayload?: number;
-  /** Follow 3xx redirects. Default false. */
-  followRedirects?: boolean;
-  /** Redirects followed at most. Default 10. */
-  maxRedirects?: number;
-  /** Value of the Origin header. Default: none. */
-  origin?: string;
-  /** Extra request headers. */
-  headers?: Record<string, string | string[] | number>;
-  /** Only 13 is supported (RFC 6455). Default 13. */
-  protocolVersion?: number;
-  /** Answer pings automatically. Default true. */
-  autoPong?: boolean;
-  /** Skip the UTF-8 check of text messages and close reasons. Default false. */
-  skipUTF8Validation?: boolean;
-  /** Build the socket yourself (e.g. a proxy tunnel). Default: net.connect / tls.connect. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- net.createConnection, tls.connect or your own (ws's types accept net.createConnection)
-  createConnection?: (options: any) => Duplex;
-  /** Wait this long (ms) for the peer's close frame / TCP close. Default 30000. */
-  closeTimeout?: number;
-  /** Refuse sends that would push bufferedAmount above this many bytes, and close with 1008 (README, "Backpressure"); 0 for none. Default 16777216 (16 MiB). */
-  maxBufferedAmount?: number;
-  /** Unix domain socket path (also set by ws+unix: URLs). */
-  socketPath?: string;
-  localAddress?: string;
-  family?: number;
-}
-
-/** The ready-state values (the WebSocket API's readyState numbers). */
-export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-/** Per-connection settings the server (or the client handshake) decided. @internal */
-export interface SocketSettings extends ConnectionOptions {
-  role: 'server' | 'client';
-  maxPayload: number;
-  skipUTF8Validation: boolean;
-  maxBufferedAmount: number;
-  protocol: string;
-  extensions: string;
-}
-
-export interface SendOptions {
-  /** Send as binary. Default: true unless data is a string. */
-  binary?: boolean;
-  /** Compress with permessage-deflate when negotiated. Default true. */
-  compress?: boolean;
-  /** Last fragment of the message. Default true. */
-  fin?: boolean;
-  /** Mask the frame. Default: true for clients, false for servers. */
-  mask?: boolean;
-}
-
-const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
-const EMPTY = Buffer.alloc(0);
+export type { ClientOptions } from './client/client-options.js';
+export { ReadyState, type BinaryType, type SendOptions, type SocketSettings } from './websocket-options.js';
 
 export class WebSocket extends EventEmitter implements ConnectionHandler {
   // Read-only on the class and on the prototype, as in ws: defined below the class.
@@ -116,7 +45,6 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   private binaryTypeValue: BinaryType = 'nodebuffer';
   private protocolValue = '';
   private extensionsValue = '';
-  private isServerSide = false;
   private urlValue: string | undefined;
   /** Bytes given to send() after the connection closed (ws counts them in bufferedAmount). */
   private discardedBytes = 0;
@@ -125,15 +53,12 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   /** A server-side socket (the server calls it so); a client needs an address. */
   constructor(address: null);
-  constructor(address: string | URL, options?: ClientOptions | ClientRequestArgs);
-  constructor(address: string | URL, protocols?: string | string[], options?: ClientOptions | ClientRequestArgs);
-  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions | ClientRequestArgs, options?: ClientOptions | ClientRequestArgs) {
+  constructor(address: string | URL, options?: ClientOptions | Http.ClientRequestArgs);
+  constructor(address: string | URL, protocols?: string | string[], options?: ClientOptions | Http.ClientRequestArgs);
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions | Http.ClientRequestArgs, options?: ClientOptions | Http.ClientRequestArgs) {
     super();
     this.session = new Session(address === null ? 'server' : 'client');
-    if (address === null) {
-      this.isServerSide = true;
-      return;
-    }
+    if (address === null) return;
     // null is a (bad) protocol, not options, as in ws (issue 11: it throws the subprotocol SyntaxError).
     if (protocols !== undefined && protocols !== null && !Array.isArray(protocols) && typeof protocols === 'object') {
       options = protocols;
@@ -177,18 +102,12 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     return this.session.wasClean;
   }
 
-  /** @internal the raw socket, for code that reaches into ws's internals (Socket.IO/engine.io). */
-  get _socket(): Socket | undefined {
-    return this.connection?.socket as Socket | undefined;
-  }
-  /** @internal ws's sender shape, used by engine.io to write pre-encoded frames. */
-  get _sender(): { sendFrame(list: Buffer[], callback?: SendCallback): void } | undefined {
-    // engine.io reads this once per packet per client: the Connection itself has the shape.
-    return this.connection ?? undefined;
-  }
+  /** @internal ws's internals that Socket.IO/engine.io reach for (installed by ws-compat/internals.ts). */
+  declare readonly _socket: Socket | undefined;
+  declare readonly _sender: { sendFrame(list: Buffer[], callback?: SendCallback): void } | undefined;
   /** @internal */
   get _isServer(): boolean {
-    return this.isServerSide;
+    return this.session.role === 'server';
   }
   /** @internal */
   get _connection(): Connection | null {
@@ -211,9 +130,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     }
     const state = this.session.state;
     if (state === SessionState.Connecting) throw notOpenError(state);
-    if (typeof data === 'number') data = String(data);
-    // As ws: undefined, null and false send an empty (binary) message, not their names as text.
-    if (data == null || (data as unknown) === false) data = EMPTY;
+    // As ws: a number is sent as its text; undefined, null and false as an empty binary message.
+    data = normalizeMessageData(data);
     const connection = this.connection;
     const opts = options ?? {};
     const binary = opts.binary ?? typeof data !== 'string';
@@ -235,26 +153,10 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
       this.discardSend(blob.size, callback);
       return false;
     }
-    if (!connection.admits(blob.size, callback)) return false;
-    // Order matters: reserve the slot now, fill it when the Blob's bytes are read.
-    // An unreadable Blob (issue 11): as in ws, its callback gets the DOMException (NotReadableError),
-    // 'error' carries it too, and the connection is dropped without a close frame (1006).
-    let unreadable = false;
-    const settle: SendCallback = (error) => {
-      if (!unreadable) callback?.(error);
-    };
-    const fill = connection.sendDeferred(blob.size, binary, opts.fin ?? true, mask, settle);
-    if (fill === null) return false;
-    blob.arrayBuffer().then(
-      (bytes) => fill(null, Buffer.from(bytes)),
-      (error: Error) => {
-        unreadable = true;
-        callback?.(error);
-        this.terminate();
-        this.reportError(error);
-      },
-    );
-    return connection.canTakeMore();
+    return connection.sendBlob(blob, binary, opts.fin ?? true, mask, callback, (error) => {
+      this.terminate();
+      this.reportError(error);
+    });
   }
 
   private discardSend(length: number, callback: SendCallback | undefined): void {
@@ -275,17 +177,10 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   private sendControlFrame(isPing: boolean, data: SendableData | undefined, mask: boolean | SendCallback | undefined, callback?: SendCallback): void {
     const state = this.session.state;
     if (state === SessionState.Connecting) throw notOpenError(state);
-    if (typeof data === 'function') {
-      callback = data as SendCallback;
-      data = undefined;
-      mask = undefined;
-    } else if (typeof mask === 'function') {
-      callback = mask;
-      mask = undefined;
-    }
-    if (typeof data === 'number') data = String(data);
-    // As ws: undefined, null and false are an empty payload.
-    const buffer = data == null || (data as unknown) === false || isBlob(data) ? EMPTY : toBuffer(data);
+    // ws's optional arguments: (cb), (data, cb), (data, mask, cb).
+    if (typeof data === 'function') [callback, data, mask] = [data as SendCallback, undefined, undefined];
+    else if (typeof mask === 'function') [callback, mask] = [mask, undefined];
+    const buffer = controlPayload(data);
     if (buffer.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this.connection;
     if (state !== SessionState.Open || connection === null) {
@@ -313,40 +208,20 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     return connection.reserveFramed(size);
   }
 
-  // ---- topics (server-side sockets, ws6455 addition) -----------------------------------------
+  // ---- topics (server-side sockets, ws6455 addition; installed by accepting-server.ts) -------
 
   /** Receive what the server publishes to `topic`. Returns false if already subscribed. */
-  subscribe(topic: string): boolean {
-    return this.acceptingServer().subscribe(this, topic);
-  }
+  declare subscribe: (topic: string) => boolean;
   /** Stop receiving `topic`. Returns false if not subscribed. */
-  unsubscribe(topic: string): boolean {
-    return this.acceptingServer().unsubscribe(this, topic);
-  }
-  isSubscribed(topic: string): boolean {
-    return acceptingServerOf<WebSocket>(this)?.isSubscribed(this, topic) ?? false;
-  }
+  declare unsubscribe: (topic: string) => boolean;
+  declare isSubscribed: (topic: string) => boolean;
   /** The topics this socket is subscribed to. */
-  get topics(): ReadonlySet<string> {
-    return acceptingServerOf<WebSocket>(this)?.topicsOf(this) ?? new Set();
-  }
-  private acceptingServer(): AcceptingServer<WebSocket> {
-    const server = acceptingServerOf<WebSocket>(this);
-    if (server === undefined) throw new Error('Topics are available on server-side sockets only');
-    if (this.session.state === SessionState.Closed) throw new Error('The socket is closed');
-    return server;
-  }
+  declare readonly topics: ReadonlySet<string>;
 
   // ---- closing -----------------------------------------------------------------------------
 
   close(code?: number, reason?: string | Buffer): void {
-    if (code !== undefined && (typeof code !== 'number' || !isValidWireCloseCode(code))) {
-      throw new TypeError('First argument must be a valid error code number');
-    }
-    const reasonBuffer = reason === undefined ? undefined : typeof reason === 'string' ? Buffer.from(reason) : reason;
-    if (reasonBuffer !== undefined && reasonBuffer.length > 123) {
-      throw new RangeError('The message must not be greater than 123 bytes');
-    }
+    const reasonBuffer = checkCloseArguments(code, reason);
     const state = this.session.state;
     if (state === SessionState.Closed) return;
     if (state === SessionState.Connecting) {
@@ -459,51 +334,21 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     this.emitClose(this.session.closeCode, this.session.closeReason);
   }
 
-  // ---- EventTarget API ---------------------------------------------------------------------
+  // ---- EventTarget API (installed on the prototype by event-target.ts) ------------------------
 
-  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>, options?: EventListenerOptions): void {
-    addBrowserListener(this, type, listener, options);
-  }
-  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>): void {
-    removeBrowserListener(this, type, listener);
-  }
-  get onopen(): ((event: Event) => void) | null {
-    return getAttributeListener(this, 'open');
-  }
-  set onopen(handler: ((event: Event) => void) | null) {
-    setAttributeListener(this, 'open', handler);
-  }
-  get onmessage(): ((event: MessageEvent) => void) | null {
-    return getAttributeListener(this, 'message');
-  }
-  set onmessage(handler: ((event: MessageEvent) => void) | null) {
-    setAttributeListener(this, 'message', handler);
-  }
-  get onclose(): ((event: CloseEvent) => void) | null {
-    return getAttributeListener(this, 'close');
-  }
-  set onclose(handler: ((event: CloseEvent) => void) | null) {
-    setAttributeListener(this, 'close', handler);
-  }
-  get onerror(): ((event: ErrorEvent) => void) | null {
-    return getAttributeListener(this, 'error');
-  }
-  set onerror(handler: ((event: ErrorEvent) => void) | null) {
-    setAttributeListener(this, 'error', handler);
-  }
+  declare addEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>, options?: EventListenerOptions) => void;
+  declare removeEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>) => void;
+  declare onopen: ((event: Event) => void) | null;
+  declare onmessage: ((event: MessageEvent) => void) | null;
+  declare onclose: ((event: CloseEvent) => void) | null;
+  declare onerror: ((event: ErrorEvent) => void) | null;
 }
 
-export type { BrowserEventType };
+installBrowserApi(WebSocket.prototype);
 
-// ws's shape (issue 11): the constants are read-only (non-writable, non-configurable) on the class
-// and the prototype, and the attributes are enumerable accessors of the prototype.
-for (const [name, value] of Object.entries(ReadyState)) {
-  Object.defineProperty(WebSocket, name, { value, enumerable: true });
-  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
-}
-for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url', 'onopen', 'onmessage', 'onclose', 'onerror', 'addEventListener', 'removeEventListener']) {
-  Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
-}
+defineWsShape(WebSocket);
+installTopicsApi(WebSocket.prototype);
+installWsInternals(WebSocket.prototype);
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the string | symbol fallback is EventEmitter's own signature */
 /** Typed listeners for every event (websocket-events.ts), with EventEmitter's signature as the fallback. */
@@ -535,61 +380,24 @@ export declare namespace WebSocket {
   export type CloseEvent = EventClasses.CloseEvent;
   export type ErrorEvent = EventClasses.ErrorEvent;
   export type ClientOptions = ClientOptionsOfWs;
-  export type SendOptions = SendOptionsOfWs;
-  export type BinaryType = BinaryTypeOfWs;
+  export type SendOptions = import('./websocket-options.js').SendOptions;
+  export type BinaryType = import('./websocket-options.js').BinaryType;
   export type AddressInfo = import('node:net').AddressInfo;
   export type EventListenerOptions = Events.EventListenerOptions;
   export type WebSocketEventMap = Events.WebSocketEventMap;
   export type WebSocketEvents = Events.WebSocketEvents;
   export type PerMessageDeflateOptions = import('./handshake/permessage-deflate.js').PerMessageDeflateOptions;
   export type FinishRequestCallback = Events.FinishRequestCallback;
-  export type VerifyClientCallbackSync<Request extends import('node:http').IncomingMessage = import('node:http').IncomingMessage> =
-    ServerTypes.VerifyClientCallbackSync<Request>;
-  export type VerifyClientCallbackAsync<Request extends import('node:http').IncomingMessage = import('node:http').IncomingMessage> =
-    ServerTypes.VerifyClientCallbackAsync<Request>;
-  export type ServerOptions<
-    T extends typeof WebSocket = typeof WebSocket,
-    U extends typeof import('node:http').IncomingMessage = typeof import('node:http').IncomingMessage,
-  > = ServerTypes.ServerOptions<T, U>;
-  export type Server<
-    T extends typeof WebSocket = typeof WebSocket,
-    U extends typeof import('node:http').IncomingMessage = typeof import('node:http').IncomingMessage,
-  > = ServerOfWs<T, U>;
-  export type WebSocketServer<
-    T extends typeof WebSocket = typeof WebSocket,
-    U extends typeof import('node:http').IncomingMessage = typeof import('node:http').IncomingMessage,
-  > = Server<T, U>;
+  export type VerifyClientCallbackSync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerTypes.VerifyClientCallbackSync<Request>;
+  export type VerifyClientCallbackAsync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerTypes.VerifyClientCallbackAsync<Request>;
+  export type ServerOptions<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerTypes.ServerOptions<T, U>;
+  export type Server<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerOfWs<T, U>;
+  export type WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = Server<T, U>;
 }
-type ServerOfWs<T extends typeof WebSocket, U extends typeof import('node:http').IncomingMessage> = WebSocketServer<T, U>;
+type ServerOfWs<T extends typeof WebSocket, U extends typeof Http.IncomingMessage> = WebSocketServer<T, U>;
 type ClientOptionsOfWs = ClientOptions;
-type SendOptionsOfWs = SendOptions;
-type BinaryTypeOfWs = BinaryType;
 
 function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {
   if (error !== null) ws.reportError(error);
-  ws.emitClose(1006, EMPTY);
-}
-
-function isBlob(data: unknown): data is Blob {
-  return typeof Blob !== 'undefined' && data instanceof Blob;
-}
-
-function convertBinary(type: BinaryType, fragments: Buffer[], length: number): unknown {
-  switch (type) {
-    case 'nodebuffer':
-      return fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, length);
-    case 'fragments':
-      return fragments;
-    case 'blob':
-      return new Blob(fragments);
-    case 'arraybuffer': {
-      const buffer = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, length);
-      if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) return buffer.buffer;
-      return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-    }
-  }
-}
-
-export function readyStateName(state: number): string {
-  return READY_STATE_NAMES[state] ?? String(state);
+  ws.emitClose(1006, Buffer.alloc(0));
 }

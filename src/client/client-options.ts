@@ -1,7 +1,11 @@
-// Client options beyond the core ones in websocket.ts: how the request is made (agent, auth,
-// finishRequest), masking (generateMask), and ws 8.21+ receiver limits that ws6455 accepts.
+// The client's options (`new WebSocket(url, protocols, options)`): the core ones, how the request
+// is made (agent, auth, finishRequest), masking (generateMask), and ws 8.21+ receiver limits that
+// ws6455 accepts.
 
 import type { Agent, ClientRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import type { WebSocket } from '../websocket.js';
 
 export interface ClientRequestOptions {
@@ -31,4 +35,39 @@ export interface ClientRequestOptions {
   maxBufferedChunks?: number;
   /** Accepted for ws compatibility (ws 8.21+); see maxBufferedChunks. */
   maxFragments?: number;
+}
+
+/** Options of `new WebSocket(url, protocols, options)` (the client). */
+export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'>, ClientRequestOptions {
+  /** Fail the handshake if it has not completed within this many ms. Default: no limit. */
+  handshakeTimeout?: number;
+  /** permessage-deflate offer: true (default) offers it with default parameters, false offers nothing. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest message accepted, in bytes. Default 104857600 (100 MiB). */
+  maxPayload?: number;
+  /** Follow 3xx redirects. Default false. */
+  followRedirects?: boolean;
+  /** Redirects followed at most. Default 10. */
+  maxRedirects?: number;
+  /** Value of the Origin header. Default: none. */
+  origin?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string | string[] | number>;
+  /** Only 13 is supported (RFC 6455). Default 13. */
+  protocolVersion?: number;
+  /** Answer pings automatically. Default true. */
+  autoPong?: boolean;
+  /** Skip the UTF-8 check of text messages and close reasons. Default false. */
+  skipUTF8Validation?: boolean;
+  /** Build the socket yourself (e.g. a proxy tunnel). Default: net.connect / tls.connect. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- net.createConnection, tls.connect or your own (ws's types accept net.createConnection)
+  createConnection?: (options: any) => Duplex;
+  /** Wait this long (ms) for the peer's close frame / TCP close. Default 30000. */
+  closeTimeout?: number;
+  /** Refuse sends that would push bufferedAmount above this many bytes, and close with 1008 (README, "Backpressure"); 0 for none. Default 16777216 (16 MiB). */
+  maxBufferedAmount?: number;
+  /** Unix domain socket path (also set by ws+unix: URLs). */
+  socketPath?: string;
+  localAddress?: string;
+  family?: number;
 }

@@ -1,7 +1,8 @@
 // The client's entry point: every option is checked (options.ts) before the first handshake
 // attempt dials (handshake.ts), so a constructor that throws leaves no connection behind.
 
-import type { ClientOptions, WebSocket } from '../websocket.js';
+import type { WebSocket } from '../websocket.js';
+import type { ClientOptions } from './client-options.js';
 import { ClientHandshake } from './handshake.js';
 import { planClient } from './options.js';
 

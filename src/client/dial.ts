@@ -7,7 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { ClientOptions } from '../websocket.js';
+import type { ClientOptions } from './client-options.js';
 import type { Target } from './url.js';
 import type { RequestHeaders } from './request-headers.js';
 

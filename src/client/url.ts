@@ -2,7 +2,7 @@
 // request path and Host header, ws+unix: socket paths, and what a redirect may carry along.
 
 import { isToken } from '../handshake/tokens.js';
-import type { ClientOptions } from '../websocket.js';
+import type { ClientOptions } from './client-options.js';
 
 export interface Target {
   secure: boolean;

@@ -9,7 +9,7 @@
 // validator is reported to onInvalid handlers as a JsonMessageError; it never throws into the
 // socket's 'message' event (where a throw would become an uncaught exception).
 
-import type { SendableData } from '../send-data.js';
+import type { SendableData } from '../message-data.js';
 
 /** Every message in this style has a string discriminant. */
 export interface TypedMessage {

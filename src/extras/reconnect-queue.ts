@@ -2,7 +2,7 @@
 // message that will never be sent reports. Bounded because an outage has no known length; the
 // policy says which message gives way when the queue is full.
 
-import type { SendableData } from '../send-data.js';
+import type { SendableData } from '../message-data.js';
 
 export type QueueFullPolicy = 'drop-oldest' | 'drop-newest' | 'error';
 

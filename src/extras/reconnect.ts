@@ -20,7 +20,7 @@ import { ClientSession, type SessionOutcome } from './reconnect-session.js';
 import { dropError, enqueue, type QueuedMessage, type QueueFullPolicy } from './reconnect-queue.js';
 
 export { QueueFullError } from './reconnect-queue.js';
-import type { SendableData } from '../send-data.js';
+import type { SendableData } from '../message-data.js';
 import { type BinaryType, type ClientOptions, type SendOptions, WebSocket } from '../websocket.js';
 
 export { isRetryableCloseCode, reconnectDelay, serviceRestartDelay } from './reconnect-policy.js';

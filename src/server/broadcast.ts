@@ -8,7 +8,7 @@
 import { encodeFrameToBuffer } from '../protocol/frame-writer.js';
 import { Opcode } from '../protocol/opcodes.js';
 import { PerMessageDeflate } from '../transport/deflate-codec.js';
-import { toBuffer, type SendableData } from '../send-data.js';
+import { toBuffer, type SendableData } from '../message-data.js';
 import type { WebSocket } from '../websocket.js';
 
 export interface BroadcastOptions {

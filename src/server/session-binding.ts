@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { BroadcastOptions } from './broadcast.js';
 import type { VerifyClientCallback, VerifyClientInfo } from './server-options.js';
 import type { Session } from './session-log.js';
-import type { SendableData } from '../send-data.js';
+import type { SendableData } from '../message-data.js';
 import type { WebSocket } from '../websocket.js';
 
 /** Request and response header (and query parameter) names of the resume protocol. */

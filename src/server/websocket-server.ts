@@ -17,7 +17,7 @@ import type { PerMessageDeflateOptions } from '../handshake/permessage-deflate.j
 import { TopicRegistry } from './topics.js';
 import { recordAcceptance, type AcceptingServer } from '../accepting-server.js';
 import type { LocalDelivery, ScaleOutAdapter } from '../extras/adapters/adapter.js';
-import type { SendableData } from '../send-data.js';
+import type { SendableData } from '../message-data.js';
 import type { WebSocket } from '../websocket.js';
 import { resolveServerOptions, type ResolvedOptions, type ServerOptions, type UpgradeRequest } from './server-options.js';
 import type { ServerOptions as PublicServerOptions, WebSocketServerEvents } from './server-types.js';

@@ -180,6 +180,30 @@ export abstract class Outbound implements SendQueueOwner {
     };
   }
 
+  /**
+   * A Blob, whose bytes are read asynchronously, in its place in the send order. An unreadable
+   * Blob (ws's behaviour): its callback gets the read error (a DOMException, NotReadableError)
+   * and `onUnreadable` drops the connection; its slot never reaches the wire.
+   */
+  sendBlob(blob: Blob, binary: boolean, fin: boolean, mask: boolean | undefined, callback: SendCallback | undefined, onUnreadable: (error: Error) => void): boolean {
+    if (!this.admits(blob.size, callback)) return false;
+    let unreadable = false;
+    const settle: SendCallback = (error) => {
+      if (!unreadable) callback?.(error);
+    };
+    const fill = this.sendDeferred(blob.size, binary, fin, mask, settle);
+    if (fill === null) return false;
+    blob.arrayBuffer().then(
+      (bytes) => fill(null, Buffer.from(bytes)),
+      (error: Error) => {
+        unreadable = true;
+        callback?.(error);
+        onUnreadable(error);
+      },
+    );
+    return this.canTakeMore();
+  }
+
   sendPing(data: Buffer, mask: boolean | undefined, callback?: SendCallback): void {
     const frame = this.session.framePing(data, mask);
     if (isRefusal(frame)) return this.refuse(callback);

@@ -7,7 +7,7 @@ import { writeFrameHeader, frameHeaderLength } from '../protocol/frame-writer.js
 import { applyMask, randomMaskKey } from '../protocol/mask.js';
 import { encodeClosePayload } from '../protocol/close.js';
 import { isValidWireCloseCode, Opcode } from '../protocol/opcodes.js';
-import { toBuffer, type SendableData } from '../send-data.js';
+import { toBuffer, type SendableData } from '../message-data.js';
 
 export interface FrameOptions {
   /** The opcode (0-15). */
