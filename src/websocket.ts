@@ -12,9 +12,7 @@ import { Connection, notOpenError, type ConnectionHandler, type SendCallback } f
 import { Session, SessionState } from './protocol/session.js';
 import type { WebSocketError } from './errors.js';
 import { installBrowserApi } from './event-target.js';
-// Declaration-level (issue 11): ws's published types, so that code typed against ws compiles unchanged.
 import type * as Http from 'node:http';
-import type { CloseEvent, ErrorEvent, Event, MessageEvent } from './event-target.js';
 import type * as EventClasses from './event-target.js';
 import type * as Events from './websocket-events.js';
 import type { BufferLike, EventListenerOptions, WebSocketEventListener, WebSocketEventMap, WebSocketEvents } from './websocket-events.js';
@@ -28,12 +26,11 @@ export type { ClientOptions } from './client/client-options.js';
 export { ReadyState, type BinaryType, type SendOptions, type SocketSettings } from './websocket-options.js';
 
 export class WebSocket extends EventEmitter implements ConnectionHandler {
-  // Read-only on the class and on the prototype, as in ws: defined below the class.
+  // Read-only on the class and its prototype, as in ws (defineWsShape below), not copied into instances.
   declare static readonly CONNECTING: typeof ReadyState.CONNECTING;
   declare static readonly OPEN: typeof ReadyState.OPEN;
   declare static readonly CLOSING: typeof ReadyState.CLOSING;
   declare static readonly CLOSED: typeof ReadyState.CLOSED;
-  // On the prototype (below the class), not copied into every instance.
   declare readonly CONNECTING: typeof ReadyState.CONNECTING;
   declare readonly OPEN: typeof ReadyState.OPEN;
   declare readonly CLOSING: typeof ReadyState.CLOSING;
@@ -60,10 +57,7 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
     this.session = new Session(address === null ? 'server' : 'client');
     if (address === null) return;
     // null is a (bad) protocol, not options, as in ws (issue 11: it throws the subprotocol SyntaxError).
-    if (protocols !== undefined && protocols !== null && !Array.isArray(protocols) && typeof protocols === 'object') {
-      options = protocols;
-      protocols = undefined;
-    }
+    if (protocols !== undefined && protocols !== null && !Array.isArray(protocols) && typeof protocols === 'object') [options, protocols] = [protocols, undefined];
     const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
     this.urlValue = address instanceof URL ? address.href : String(address);
     connectClient(this, address, list, (options ?? {}) as ClientOptions);
@@ -338,10 +332,10 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
 
   declare addEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>, options?: EventListenerOptions) => void;
   declare removeEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>) => void;
-  declare onopen: ((event: Event) => void) | null;
-  declare onmessage: ((event: MessageEvent) => void) | null;
-  declare onclose: ((event: CloseEvent) => void) | null;
-  declare onerror: ((event: ErrorEvent) => void) | null;
+  declare onopen: ((event: EventClasses.Event) => void) | null;
+  declare onmessage: ((event: EventClasses.MessageEvent) => void) | null;
+  declare onclose: ((event: EventClasses.CloseEvent) => void) | null;
+  declare onerror: ((event: EventClasses.ErrorEvent) => void) | null;
 }
 
 installBrowserApi(WebSocket.prototype);
