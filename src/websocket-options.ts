@@ -17,6 +17,8 @@ export interface SocketSettings extends ConnectionOptions {
   maxBufferedAmount: number;
   protocol: string;
   extensions: string;
+  /** The client's generateMask option: fills each frame's 4-byte masking key. */
+  generateMask?: (mask: Buffer) => void;
 }
 
 export interface SendOptions {

@@ -252,7 +252,8 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   attachSocket(socket: Duplex, head: Buffer, settings: SocketSettings): void {
     this.protocolValue = settings.protocol;
     this.extensionsValue = settings.extensions;
-    this.session.open({ maxPayload: settings.maxPayload, skipUTF8Validation: settings.skipUTF8Validation, compressed: settings.deflate !== null });
+    const { maxPayload, skipUTF8Validation, generateMask } = settings;
+    this.session.open({ maxPayload, skipUTF8Validation, compressed: settings.deflate !== null, generateMask });
     this.connection = new Connection(socket, this.session, this, settings);
     this.connection.start(head);
   }

@@ -27,6 +27,8 @@ export interface SessionLimits {
   skipUTF8Validation: boolean;
   /** permessage-deflate was agreed: RSV1 marks compressed messages (RFC 7692 §6). */
   compressed: boolean;
+  /** Fills each masking key (ws's generateMask option); default: random keys (§5.3). */
+  generateMask?: (mask: Buffer) => void;
 }
 
 /** A send the state does not allow: the state it met (CONNECTING, CLOSING or CLOSED). */
@@ -69,6 +71,7 @@ export function isRefusal(value: unknown): value is SendRefusal {
 export class Session {
   readonly role: Role;
   private stateValue = SessionState.Connecting;
+  private generateMask: ((mask: Buffer) => void) | undefined;
   /** Made when the connection opens: a connection that never opens reads nothing. */
   private reader: MessageReader | null = null;
   private closeSent = false;
@@ -104,6 +107,7 @@ export class Session {
       allowRsv1: limits.compressed,
       skipUTF8Validation: limits.skipUTF8Validation,
     });
+    this.generateMask = limits.generateMask;
     this.stateValue = SessionState.Open;
   }
 
@@ -243,7 +247,7 @@ export class Session {
   frameData(payload: Buffer, binary: boolean, fin: boolean, mask?: boolean): Buffer[] | SendRefusal {
     const slot = this.reserveData(binary, fin);
     if (isRefusal(slot)) return slot;
-    return encodeFrame(payload, { opcode: slot.opcode, fin, mask: mask ?? this.masksFrames });
+    return encodeFrame(payload, { opcode: slot.opcode, fin, mask: this.maskFor(mask) });
   }
 
   /** Take a data frame's place in the order now; its payload (compressed, or read from a Blob) comes later. */
@@ -264,7 +268,7 @@ export class Session {
 
   /** The frame for a reserved slot. RSV1 marks a compressed message's first frame (RFC 7692 §6). */
   frameSlot(slot: DataSlot, payload: Buffer, compressed: boolean, mask?: boolean): Buffer[] {
-    return encodeFrame(payload, { opcode: slot.opcode, fin: slot.fin, rsv1: compressed, mask: mask ?? this.masksFrames });
+    return encodeFrame(payload, { opcode: slot.opcode, fin: slot.fin, rsv1: compressed, mask: this.maskFor(mask) });
   }
 
   framePing(payload: Buffer, mask?: boolean): Buffer[] | SendRefusal {
@@ -278,7 +282,7 @@ export class Session {
   private frameControl(opcode: number, payload: Buffer, mask: boolean | undefined): Buffer[] | SendRefusal {
     const refusal = this.sendRefusal();
     if (refusal !== null) return refusal;
-    return encodeFrame(payload, { opcode, fin: true, mask: mask ?? this.masksFrames });
+    return encodeFrame(payload, { opcode, fin: true, mask: this.maskFor(mask) });
   }
 
   /**
@@ -295,7 +299,16 @@ export class Session {
     }
     this.closeSent = true;
     this.stateValue = SessionState.Closing;
-    return encodeCloseFrame(code, reason, this.masksFrames);
+    return encodeCloseFrame(code, reason, this.maskFor(undefined));
+  }
+
+  /** §5.3: whether (and with which key) to mask; `mask` overrides the role, as ws lets a user do. */
+  private maskFor(mask: boolean | undefined): boolean | Buffer {
+    if (!(mask ?? this.masksFrames)) return false;
+    if (this.generateMask === undefined) return true;
+    const key = Buffer.alloc(4);
+    this.generateMask(key);
+    return key;
   }
 
   /** §5.5.1: no frame after our close frame; nothing before the opening handshake completed. */
