@@ -29,8 +29,9 @@ const BROWSER_DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 const BROADCAST_RING = 1024;
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-// reads: 'data' events carrying server bytes, so messages / reads is the batch the server sends per write.
-const counters = { messages: 0, bytes: 0, reads: 0 };
+// reads: 'data' events carrying server bytes, so messages / reads is the batch the server sends per write;
+// wireBytes: the bytes of those events, so wireBytes / bytes is the compression ratio with deflate.
+const counters = { messages: 0, bytes: 0, reads: 0, wireBytes: 0 };
 const readCounters = () => ({ ...counters, serverCpuMicros: serverCpuMicros() });
 let sending = true;
 const sockets = [];
@@ -184,6 +185,7 @@ function countMessages({ socket, leftover }, onMessages, expectedLength) {
   const counter = new ServerFrameCounter({ expectedLength });
   const onChunk = (chunk) => {
     counters.reads++;
+    counters.wireBytes += chunk.length;
     const count = counter.push(chunk);
     if (counter.closed && sending) {
       failAndExit(new Error(`server closed the connection: ${counter.closed.code} ${counter.closed.reason}`));

@@ -23,7 +23,8 @@ export async function measureEcho(server, implementation, scenario, timing) {
     { mode: 'echo', port: server.port, serverPid: server.pid, protocol: implementation.protocol, ...scenario.load, ...timing },
     { timeoutMs: loadTimeout(timing) },
   );
-  return throughputMetrics(result, 'messagesPerSec', 'serverCpuPerMessage');
+  const metrics = throughputMetrics(result, 'messagesPerSec', 'serverCpuPerMessage');
+  return scenario.load.deflate ? { ...metrics, wireRatio: result.wireBytes / result.bytes } : metrics;
 }
 
 /** One publisher, many receivers; a delivery is one message arriving at one receiver. */

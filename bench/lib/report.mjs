@@ -10,6 +10,8 @@ export function formatNumber(value) {
   if (magnitude >= 1e4) return `${(value / 1e3).toFixed(magnitude >= 1e5 ? 0 : 1)}k`;
   if (magnitude >= 100) return value.toFixed(0);
   if (magnitude >= 10) return value.toFixed(1);
+  // Ratios such as wire/message bytes with deflate can be far below 0.01.
+  if (magnitude > 0 && magnitude < 0.1) return value.toPrecision(2);
   return value.toFixed(2);
 }
 

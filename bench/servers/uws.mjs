@@ -8,6 +8,9 @@ import { serveControl } from './control.mjs';
 const uWS = loadUws();
 const options = JSON.parse(process.argv[2] ?? '{}');
 const TOPIC = 'all';
+// uWS compresses a message only when asked (send's third argument), where ws and ws6455 compress
+// every message once permessage-deflate is negotiated.
+const COMPRESS = Boolean(options.perMessageDeflate);
 let connections = 0;
 
 const shared = {
@@ -26,7 +29,8 @@ const app = uWS
   .ws('/publish', {
     ...shared,
     open: () => connections++,
-    message: (ws, message, isBinary) => ws.publish(TOPIC, message, isBinary),
+    // app.publish: ws.publish from a socket on another route reached no subscriber in this build.
+    message: (ws, message, isBinary) => app.publish(TOPIC, message, isBinary, COMPRESS),
   })
   // Broadcast receivers come on /receive (an echo path for the other servers) so that echo and
   // idle connections carry no subscription.
@@ -36,12 +40,12 @@ const app = uWS
       connections++;
       ws.subscribe(TOPIC);
     },
-    message: (ws, message, isBinary) => ws.send(message, isBinary),
+    message: (ws, message, isBinary) => ws.send(message, isBinary, COMPRESS),
   })
   .ws('/*', {
     ...shared,
     open: () => connections++,
-    message: (ws, message, isBinary) => ws.send(message, isBinary),
+    message: (ws, message, isBinary) => ws.send(message, isBinary, COMPRESS),
   });
 
 app.listen('127.0.0.1', 0, (listenSocket) => {
