@@ -8,19 +8,14 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterAll, expect, it } from 'vitest';
 import { WebSocketServer as WsServer, type ServerOptions, type WebSocket } from 'ws';
 import { closeHttpServer, listenOnFreePort, nextEvent, waitUntil } from '../interop/support/events.js';
-import { ws6455, wsReference, type Implementation } from '../interop/support/implementation.js';
+import type { Implementation } from '../interop/support/implementation.js';
+import { outcomeOf, sideBySide, type SideBySideBehaviour } from './side-by-side.js';
 
 export { nextEvent, waitUntil };
 
-export interface ClientBehaviour {
-  readonly title: string;
-  readonly run: (scope: ClientScope) => Promise<void>;
-  /** A deliberate difference: why, and both logs pinned. */
-  readonly differs?: { readonly why: string; readonly ws: string[]; readonly ws6455: string[] };
-}
+export type ClientBehaviour = SideBySideBehaviour<ClientScope>;
 
 /** The resources of one run of one behaviour with one implementation's client, released afterwards. */
 export class ClientScope {
@@ -170,48 +165,12 @@ export function describeError(error: unknown, withoutAddedCodes = false): string
 
 /** What a call did: 'ok' or the error it threw. */
 export function outcome(action: () => unknown): string {
-  try {
-    action();
-    return 'ok';
-  } catch (error) {
-    return `throws ${describeError(error)}`;
-  }
+  return outcomeOf(action, describeError);
 }
 
-export async function observe(impl: Implementation, run: (scope: ClientScope) => Promise<void>): Promise<string[]> {
-  const scope = new ClientScope(impl);
-  try {
-    await run(scope);
-    return [...scope.log];
-  } finally {
-    await scope.dispose();
-  }
-}
-
-const tally = { compared: 0, differ: 0 };
-
+const runner = sideBySide((impl) => new ClientScope(impl));
+export const observe = runner.observe;
 /** One `it` per behaviour: run with ws's client and with ws6455's, compare (or check the pinned difference). */
-export function compareClientBehaviours(behaviours: readonly ClientBehaviour[]): void {
-  for (const behaviour of behaviours) {
-    tally.compared++;
-    if (behaviour.differs) tally.differ++;
-    it(behaviour.differs ? `${behaviour.title} [deliberate difference: ${behaviour.differs.why}]` : behaviour.title, async () => {
-      const reference = await observe(wsReference, behaviour.run);
-      const ours = await observe(ws6455, behaviour.run);
-      expect(reference.length, 'the scenario observed nothing on ws').toBeGreaterThan(0);
-      if (behaviour.differs) {
-        expect(reference, 'ws').toEqual(behaviour.differs.ws);
-        expect(ours, 'ws6455').toEqual(behaviour.differs.ws6455);
-      } else {
-        expect(ours).toEqual(reference);
-      }
-    });
-  }
-}
-
+export const compareClientBehaviours = runner.compare;
 /** Prints this file's count ("N behaviours compared, M differ") after its tests. */
-export function reportClientTally(file: string): void {
-  afterAll(() => {
-    console.log(`${file}: ${tally.compared} behaviours compared, ${tally.differ} differ (deliberately)`);
-  });
-}
+export const reportClientTally = runner.report;

@@ -6,19 +6,14 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterAll, expect, it } from 'vitest';
 import { WebSocket as WsClient, type ClientOptions, type ServerOptions, type WebSocket, type WebSocketServer } from 'ws';
 import { closeHttpServer, listenOnFreePort, nextEvent } from '../interop/support/events.js';
-import { ws6455, wsReference, type Implementation } from '../interop/support/implementation.js';
+import type { Implementation } from '../interop/support/implementation.js';
+import { outcomeOf, sideBySide, type SideBySideBehaviour } from './side-by-side.js';
 
 export { nextEvent };
 
-export interface Behaviour {
-  readonly title: string;
-  readonly run: (scope: Scope) => Promise<void>;
-  /** A deliberate difference: why, and both logs pinned. */
-  readonly differs?: { readonly why: string; readonly ws: string[]; readonly ws6455: string[] };
-}
+export type Behaviour = SideBySideBehaviour<Scope>;
 
 export interface Started {
   readonly wss: WebSocketServer;
@@ -187,48 +182,12 @@ export function describeError(error: unknown): string {
 
 /** What a call did: 'ok' or the error it threw. */
 export function outcome(action: () => unknown): string {
-  try {
-    action();
-    return 'ok';
-  } catch (error) {
-    return `throws ${describeError(error)}`;
-  }
+  return outcomeOf(action, describeError);
 }
 
-export async function observe(impl: Implementation, run: (scope: Scope) => Promise<void>): Promise<string[]> {
-  const scope = new Scope(impl);
-  try {
-    await run(scope);
-    return [...scope.log];
-  } finally {
-    await scope.dispose();
-  }
-}
-
-const tally = { compared: 0, differ: 0 };
-
+const runner = sideBySide((impl) => new Scope(impl));
+export const observe = runner.observe;
 /** One `it` per behaviour: run on ws and on ws6455, compare (or check the pinned difference). */
-export function compareBehaviours(behaviours: readonly Behaviour[]): void {
-  for (const behaviour of behaviours) {
-    tally.compared++;
-    if (behaviour.differs) tally.differ++;
-    it(behaviour.differs ? `${behaviour.title} [deliberate difference: ${behaviour.differs.why}]` : behaviour.title, async () => {
-      const reference = await observe(wsReference, behaviour.run);
-      const ours = await observe(ws6455, behaviour.run);
-      expect(reference.length, 'the scenario observed nothing on ws').toBeGreaterThan(0);
-      if (behaviour.differs) {
-        expect(reference, 'ws').toEqual(behaviour.differs.ws);
-        expect(ours, 'ws6455').toEqual(behaviour.differs.ws6455);
-      } else {
-        expect(ours).toEqual(reference);
-      }
-    });
-  }
-}
-
+export const compareBehaviours = runner.compare;
 /** Prints this file's count ("N behaviours compared, M differ") after its tests. */
-export function reportTally(file: string): void {
-  afterAll(() => {
-    console.log(`${file}: ${tally.compared} behaviours compared, ${tally.differ} differ (deliberately)`);
-  });
-}
+export const reportTally = runner.report;
