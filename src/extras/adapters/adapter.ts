@@ -66,3 +66,9 @@ export interface ResumableAdapter extends ScaleOutAdapter {
 export function isResumableAdapter(adapter: ScaleOutAdapter | null | undefined): adapter is ResumableAdapter {
   return adapter != null && typeof (adapter as Partial<ResumableAdapter>).readSince === 'function';
 }
+
+/** Deliver a message that came from another node to this node's clients (never forwarded again). */
+export function deliverLocally(local: LocalDelivery, message: ForwardedMessage): void {
+  if (message.kind === 'publish') local.publishLocal(message.topic!, message.data, { binary: message.binary });
+  else local.broadcastLocal(message.data, { binary: message.binary });
+}

@@ -15,7 +15,7 @@
 // Local delivery never waits for Redis: the server delivers locally first, then calls forward().
 
 import { EventEmitter } from 'node:events';
-import type { ForwardedMessage, LocalDelivery, LoggedMessage, ResumableAdapter } from './adapter.js';
+import { deliverLocally, type ForwardedMessage, type LocalDelivery, type LoggedMessage, type ResumableAdapter } from './adapter.js';
 import { DedupWindow } from './dedup-window.js';
 import { createNodeId, decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { HealthCheck, type HealthCheckOptions } from './health-check.js';
@@ -266,8 +266,7 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
     this.stats.received += 1;
     this.currentMessageId = entry.messageId;
     try {
-      if (message.kind === 'publish') local.publishLocal(message.topic!, message.data, { binary: message.binary });
-      else local.broadcastLocal(message.data, { binary: message.binary });
+      deliverLocally(local, message);
     } catch (error) {
       this.#report(new RedisAdapterError('ERR_LOCAL_DELIVERY', 'delivering a message from another node failed', { cause: error }));
     }

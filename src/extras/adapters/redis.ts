@@ -16,7 +16,7 @@
 //   'recovered' once when Redis answers again. While degraded, messages stay local (dropped).
 
 import { EventEmitter } from 'node:events';
-import type { ForwardedMessage, LocalDelivery, ScaleOutAdapter } from './adapter.js';
+import { deliverLocally, type ForwardedMessage, type LocalDelivery, type ScaleOutAdapter } from './adapter.js';
 import { createNodeId, decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { HealthCheck, type HealthCheckOptions } from './health-check.js';
 import { type PubSubConnection, type RedisClient, wrapRedisClient } from './redis-clients.js';
@@ -188,8 +188,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
     const { message } = decoded;
     this.stats.received += 1;
     try {
-      if (message.kind === 'publish') local.publishLocal(message.topic!, message.data, { binary: message.binary });
-      else local.broadcastLocal(message.data, { binary: message.binary });
+      deliverLocally(local, message);
     } catch (error) {
       this.#report(new RedisAdapterError('ERR_LOCAL_DELIVERY', 'delivering a message from another node failed', { cause: error }));
     }
