@@ -10,6 +10,8 @@ let echoMismatches = 0;
 let errors = 0;
 const closeCodes = new Map(); // code -> count
 const lastStreamed = {}; // id -> highest streamed number received
+/** Connections that stopped reading (they still send), until 'dropStarved' terminates them. */
+const starved = new Map();
 /** Round-trip times (ms) of steady echoes since the last 'latency' command. */
 let roundTrips = [];
 const MAX_SAMPLES = 200_000;
@@ -101,24 +103,18 @@ function vanish(count) {
 }
 
 /**
- * Slow consumers: connections that stop reading but keep sending 1 KiB messages as fast as their
- * own send buffer allows, so that the server's echoes pile up for them. Returns how many.
+ * Slow consumers: connections that stop reading but keep sending their steady messages, so that
+ * the server's echoes pile up for them. Returns how many.
  */
 function starve(count) {
-  const flood = Buffer.alloc(1024, 0x61);
   let done = 0;
   for (const [id, entry] of steady) {
     if (done === count) break;
     if (entry.ws.readyState !== 1) continue;
-    clearInterval(entry.timer);
     entry.ws._socket.pause();
     entry.ws.on('error', () => {});
-    const timer = setInterval(() => {
-      if (entry.ws.readyState !== 1) return clearInterval(timer);
-      // Our own side stays bounded: the server, not this process, is under test.
-      for (let i = 0; i < 32 && entry.ws.bufferedAmount < 64 * 1024; i++) entry.ws.send(flood);
-    }, 20);
     steady.delete(id);
+    starved.set(id, entry);
     done++;
   }
   return done;
@@ -162,6 +158,14 @@ process.on('message', async (command) => {
         break;
       case 'starve':
         process.send({ type: 'starved', count: starve(command.count) });
+        break;
+      case 'dropStarved':
+        for (const entry of starved.values()) {
+          clearInterval(entry.timer);
+          entry.ws.terminate();
+        }
+        starved.clear();
+        process.send({ type: 'droppedStarved' });
         break;
       case 'latency':
         process.send({ type: 'latency', latency: latency() });
