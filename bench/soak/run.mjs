@@ -126,7 +126,10 @@ async function main() {
     loaders.map((loader, index) => request(loader, { type: 'open', ids: Array.from({ length: warmShare }, (_, offset) => `w${index}-${offset}`), everyMs: 500 }, 'opened')),
   );
   await Promise.all(loaders.map((loader, index) => request(loader, { type: 'churn', count: 500, parallel: 20, prefix: `warm${index}` }, 'churned')));
+  // Every later phase's code paths once, the non-readers' included, before the baseline.
+  await Promise.all(loaders.map((loader) => request(loader, { type: 'starve', count: 20 }, 'starved')));
   await sleep(1000);
+  await Promise.all(loaders.map((loader) => request(loader, { type: 'dropStarved' }, 'droppedStarved')));
   await Promise.all(loaders.map((loader) => request(loader, { type: 'closeAll' }, 'allClosed')));
   await waitForClients(server, (clients) => clients === 0, 10_000, 'warm-up');
   await sleep(500);
