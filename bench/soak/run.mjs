@@ -5,7 +5,7 @@
 //   2. some connections vanish without a FIN: the server's heartbeat must reap them;
 //   2b. 1,000 of them stop reading and keep sending: with default options the server's memory stays
 //      bounded and the other connections' echo latency does not move; then they go;
-//   3. everything closes: server memory (after GC) back within 10% of its baseline, and no file
+//   3. everything closes: server memory (after GC) back within 2 MiB of its baseline, and no file
 //      descriptor leaked;
 //   4. server close() while streaming to 2,000 clients: every client gets 1001, and every message
 //      whose send callback succeeded was received.
@@ -26,7 +26,7 @@ const CONFIG = {
   messageEveryMs: 2_000,
   churnParallel: 50,
   vanish: quick ? 50 : 200,
-  slow: quick ? 100 : 1_000,
+  slow: Number(process.env.SOAK_SLOW ?? (quick ? 100 : 1_000)),
   heartbeatMs: 2_000,
   closeUnderLoad: quick ? 500 : 2_000,
   streamEveryMs: 50,
@@ -179,7 +179,7 @@ async function main() {
   figure('time until every vanished connection was reaped (s)', (reaped.elapsed / 1000).toFixed(1));
   check(reaped.stats.clients === CONFIG.connections - CONFIG.vanish, 'every vanished connection reaped, every live one kept');
 
-  await slowConsumers(server, loaders);
+  if (CONFIG.slow > 0) await slowConsumers(server, loaders);
 
   console.log('phase 3: close everything; memory and file descriptors back to baseline');
   await Promise.all(loaders.map((loader) => request(loader, { type: 'closeAll' }, 'allClosed')));
@@ -189,7 +189,10 @@ async function main() {
   const growth = (after.heapUsed + after.external) / (baseline.heapUsed + baseline.external) - 1;
   figure('server heap+external after all closed (MiB)', `${mib(after.heapUsed + after.external)} (${(growth * 100).toFixed(1)}% vs baseline)`);
   figure('server fds after all closed', after.fds);
-  check(growth <= 0.1, 'server memory within 10% of its baseline');
+  // A leak grows with the connections that came and went (60,000+ here): 2 MiB is under 35 bytes
+  // each, while code compiled and tables grown by the later phases' paths stay behind once (~1 MiB).
+  const grownBytes = after.heapUsed + after.external - baseline.heapUsed - baseline.external;
+  check(grownBytes <= 2 * 1024 * 1024, `server memory within 2 MiB of its baseline (${mib(grownBytes)} MiB)`);
   check(after.fds <= baseline.fds, `no file descriptor leaked (${baseline.fds} -> ${after.fds})`);
 
   console.log(`phase 4: server close() while streaming to ${CONFIG.closeUnderLoad} clients every ${CONFIG.streamEveryMs} ms`);
