@@ -12,10 +12,12 @@ import { awaitDrain } from './socket-binding.js';
 
 /**
  * Stop reading from a peer while this much of what we send it waits unsent: a peer that does not
- * read cannot make us process (and answer) what it keeps sending. Far above the socket's
- * high-water mark, so normal traffic never pauses; a large echo pauses only until it drains.
+ * read cannot make us process (and answer) what it keeps sending. Above what a busy echo keeps in
+ * flight (the benchmark's 16 x 64 KiB window, 2 x 1 MiB): at 256 KiB the pause/resume on every
+ * 64 KiB echo cost 216 vs 70 µs of server CPU per message (`BENCH_BASELINE_DIST=<variant>
+ * node bench/run.mjs --no-uws --only=echo-64KiB --repeats=5`, 1 conn, 2026-12-01).
  */
-const SEND_CONGESTION = 256 * 1024;
+const SEND_CONGESTION = 4 * 1024 * 1024;
 
 const POLICY_REASON = Buffer.from('Send buffer limit exceeded');
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
