@@ -364,3 +364,18 @@ export async function expectCleanAfter(server: HostileServer, baseline: Map<stri
     throw new Error(`left behind: ${extra.join(', ')}`);
   });
 }
+
+/**
+ * A raw peer that completes the opening handshake (with `extraHeaders`), then stops reading for
+ * good: the kernel buffers fill and TCP pushes back on the server. It may still write.
+ */
+export async function nonReadingPeer(port: number, extraHeaders = ''): Promise<net.Socket> {
+  const socket = net.connect({ port, host: LOOPBACK });
+  onCleanup(() => socket.destroy());
+  socket.on('error', () => {});
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(upgradeRequest(extraHeaders));
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  socket.pause();
+  return socket;
+}

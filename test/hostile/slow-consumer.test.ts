@@ -4,18 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { LOOPBACK, frame, onCleanup, startEchoServer, upgradeRequest, waitFor } from './helpers.js';
+import { frame, nonReadingPeer, onCleanup, startEchoServer, waitFor } from './helpers.js';
 
 /** Handshake, then write 1 KiB text frames as fast as TCP takes them, never reading a byte. */
 async function flooder(port: number, extraHeaders = ''): Promise<{ socket: net.Socket; stop(): void }> {
-  const socket = net.connect({ port, host: LOOPBACK });
-  onCleanup(() => socket.destroy());
-  socket.on('error', () => {});
-  await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write(upgradeRequest(extraHeaders));
-  // Read the 101 only, then stop reading for good: the kernel buffers fill and TCP pushes back.
-  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  socket.pause();
+  const socket = await nonReadingPeer(port, extraHeaders);
   // Distinct random texts, cycling over more than a compression window: their echoes compress
   // little, so they fill TCP as fast with permessage-deflate (context takeover) as without.
   const messages = Array.from({ length: 64 }, () => frame(0x1, randomBytes(768).toString('base64')));
@@ -31,18 +24,6 @@ async function flooder(port: number, extraHeaders = ''): Promise<{ socket: net.S
   };
   pump();
   return { socket, stop: () => (running = false) };
-}
-
-/** Handshake, then never read (nor write) again. */
-async function silentPeer(port: number): Promise<net.Socket> {
-  const socket = net.connect({ port, host: LOOPBACK });
-  onCleanup(() => socket.destroy());
-  socket.on('error', () => {});
-  await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write(upgradeRequest());
-  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  socket.pause();
-  return socket;
 }
 
 const MODES = [
@@ -125,7 +106,7 @@ describe('a broadcast to a crowd with one slow consumer', () => {
         return ws;
       }),
     );
-    await silentPeer(server.port);
+    await nonReadingPeer(server.port);
     await waitFor(() => server.wss.clients.size === 3, 5000, 'three clients');
     const big = Buffer.alloc(48 * 1024, 1);
     const report = { delivered: 0, skipped: 0 };

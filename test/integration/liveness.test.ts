@@ -1,27 +1,15 @@
 // Lifetimes (issue 15): idleTimeout (on by default, pinging halfway) and maxLifetime, both on the
 // server's one shared timer.
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/index.js';
-import { closed, connectPair, delay, onCleanup, openClient, upgradeRequest, waitFor } from './helpers.js';
-
-/** A peer that completes the handshake and then never reads nor answers anything. */
-async function mutePeer(port: number): Promise<net.Socket> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  onCleanup(() => socket.destroy());
-  socket.on('error', () => {});
-  await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write(upgradeRequest());
-  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  socket.pause();
-  return socket;
-}
+import { nonReadingPeer } from '../hostile/helpers.js';
+import { closed, connectPair, delay, openClient, waitFor } from './helpers.js';
 
 describe('idleTimeout', () => {
   it('terminates a client that sends nothing at all (1006), and keeps one that answers the pings', async () => {
     const { wss, url, client } = await connectPair({ idleTimeout: 300 });
     const port = Number(new URL(url).port);
-    await mutePeer(port);
+    await nonReadingPeer(port);
     await waitFor(() => wss.clients.size === 2, 2000, 'both clients');
     const codes: number[] = [];
     for (const ws of wss.clients) ws.on('close', (code: number) => codes.push(code));

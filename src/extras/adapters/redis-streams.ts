@@ -17,10 +17,10 @@
 import { EventEmitter } from 'node:events';
 import { deliverLocally, type ForwardedMessage, type LocalDelivery, type LoggedMessage, type ResumableAdapter } from './adapter.js';
 import { DedupWindow } from './dedup-window.js';
-import { createNodeId, decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { createNodeId, decodeEnvelope } from './envelope.js';
 import { HealthCheck, type HealthCheckOptions } from './health-check.js';
 import { Outbox, OutboxFullError, type OutboxEntry, type OutboxFullPolicy } from './outbox.js';
-import { RedisAdapterError } from './redis.js';
+import { envelopeOrReport, RedisAdapterError } from './redis.js';
 import { type CommandConnection, type RedisCommandClient, wrapCommandClient } from './redis-commands.js';
 import { parseEntries, parseXRead, type StreamEntry } from './stream-replies.js';
 
@@ -138,13 +138,8 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
     if (this.#closed) return;
     const id = `${this.#nodeTag}:${++this.#counter}`;
     this.currentMessageId = id;
-    let envelope: Buffer;
-    try {
-      envelope = encodeEnvelope(this.nodeId, message);
-    } catch (error) {
-      this.#report(new RedisAdapterError('ERR_UNFORWARDABLE', (error as Error).message, { cause: error }));
-      return;
-    }
+    const envelope = envelopeOrReport(this.nodeId, message, (error) => this.#report(error));
+    if (envelope === null) return;
     this.stats.forwarded += 1;
     let dropped: OutboxEntry | undefined;
     try {

@@ -69,6 +69,16 @@ export class RedisAdapterError extends Error {
   }
 }
 
+/** A message's envelope, or null after reporting why it cannot travel (both adapters forward this way). */
+export function envelopeOrReport(nodeId: Buffer, message: ForwardedMessage, report: (error: RedisAdapterError) => void): Buffer | null {
+  try {
+    return encodeEnvelope(nodeId, message);
+  } catch (error) {
+    report(new RedisAdapterError('ERR_UNFORWARDABLE', (error as Error).message, { cause: error }));
+    return null;
+  }
+}
+
 export interface RedisAdapterStats {
   /** Messages handed to the publisher. */
   forwarded: number;
@@ -138,13 +148,8 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
       this.#dropWhileUnavailable();
       return;
     }
-    let envelope: Buffer;
-    try {
-      envelope = encodeEnvelope(this.nodeId, message);
-    } catch (error) {
-      this.#report(new RedisAdapterError('ERR_UNFORWARDABLE', (error as Error).message, { cause: error }));
-      return;
-    }
+    const envelope = envelopeOrReport(this.nodeId, message, (error) => this.#report(error));
+    if (envelope === null) return;
     this.stats.forwarded += 1;
     this.#publisher.publish(this.channel, envelope).catch((error: unknown) => {
       this.#report(new RedisAdapterError('ERR_REDIS_PUBLISH', `PUBLISH to ${this.channel} failed`, { cause: error }));
