@@ -18,44 +18,44 @@ export type SessionOutcome =
   | { kind: 'lost'; sessionId: string; previous: string; offset: number };
 
 export class ClientSession {
-  #sessionId: string | undefined;
-  #offset = 0;
+  private sessionIdValue: string | undefined;
+  private offsetValue = 0;
 
   get sessionId(): string | undefined {
-    return this.#sessionId;
+    return this.sessionIdValue;
   }
 
   /** Messages received in the current session. */
   get offset(): number {
-    return this.#offset;
+    return this.offsetValue;
   }
 
   /** Request headers for the next connection. */
   headers(): Record<string, string> {
-    if (this.#sessionId === undefined) return {};
-    return { [SESSION_HEADER]: this.#sessionId, [OFFSET_HEADER]: String(this.#offset) };
+    if (this.sessionIdValue === undefined) return {};
+    return { [SESSION_HEADER]: this.sessionIdValue, [OFFSET_HEADER]: String(this.offsetValue) };
   }
 
   /** Reads the 101 response of a new connection. */
   onResponse(headers: Record<string, string | string[] | undefined>): SessionOutcome {
     const sessionId = single(headers[SESSION_HEADER]);
     const resume = single(headers[RESUME_HEADER]);
-    const previous = this.#sessionId;
-    const offset = this.#offset;
+    const previous = this.sessionIdValue;
+    const offset = this.offsetValue;
     if (sessionId === undefined) {
-      this.#sessionId = undefined;
-      this.#offset = 0;
+      this.sessionIdValue = undefined;
+      this.offsetValue = 0;
       return { kind: 'none' };
     }
-    this.#sessionId = sessionId;
+    this.sessionIdValue = sessionId;
     if (resume === 'ok' && previous === sessionId) return { kind: 'resumed', sessionId, offset };
-    this.#offset = 0;
+    this.offsetValue = 0;
     if (previous !== undefined) return { kind: 'lost', sessionId, previous, offset };
     return { kind: 'new', sessionId };
   }
 
   onMessage(): void {
-    this.#offset += 1;
+    this.offsetValue += 1;
   }
 }
 

@@ -39,7 +39,7 @@ export class TopicRegistry<S extends object> {
     const topics = this.topicsBySocket.get(socket);
     if (topics === undefined || !topics.delete(topic)) return false;
     if (topics.size === 0) this.topicsBySocket.delete(socket);
-    this.#removeSubscriber(topic, socket);
+    this.removeSubscriber(topic, socket);
     return true;
   }
 
@@ -62,7 +62,7 @@ export class TopicRegistry<S extends object> {
     const topics = this.topicsBySocket.get(socket);
     if (topics === undefined) return;
     this.topicsBySocket.delete(socket);
-    for (const topic of topics) this.#removeSubscriber(topic, socket);
+    for (const topic of topics) this.removeSubscriber(topic, socket);
   }
 
   /** Number of topics with at least one subscriber. */
@@ -70,7 +70,7 @@ export class TopicRegistry<S extends object> {
     return this.subscribersByTopic.size;
   }
 
-  #removeSubscriber(topic: string, socket: S): void {
+  private removeSubscriber(topic: string, socket: S): void {
     const subscribers = this.subscribersByTopic.get(topic);
     if (subscribers === undefined) return;
     subscribers.delete(socket);

@@ -19,17 +19,17 @@ const enum Health {
 }
 
 export class HealthCheck {
-  readonly #ping: () => Promise<unknown>;
-  readonly #connected: () => boolean;
-  readonly #onChange: (healthy: boolean, silentMs: number) => void;
-  readonly #interval: number;
-  readonly #timeout: number;
-  #state = Health.Healthy;
-  #timer: NodeJS.Timeout | undefined;
-  #deadline: NodeJS.Timeout | undefined;
-  #inFlight = false;
-  #sentAt = 0;
-  #stopped = false;
+  private readonly ping: () => Promise<unknown>;
+  private readonly connected: () => boolean;
+  private readonly onChange: (healthy: boolean, silentMs: number) => void;
+  private readonly interval: number;
+  private readonly timeout: number;
+  private health = Health.Healthy;
+  private timer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private inFlight = false;
+  private sentAt = 0;
+  private stopped = false;
 
   /**
    * `connected` says whether the client believes it is connected: a known disconnection is the
@@ -41,55 +41,55 @@ export class HealthCheck {
     onChange: (healthy: boolean, silentMs: number) => void,
     options: HealthCheckOptions = {},
   ) {
-    this.#ping = ping;
-    this.#connected = connected;
-    this.#onChange = onChange;
-    this.#interval = options.interval ?? defaultHealthCheck.interval;
-    this.#timeout = options.timeout ?? defaultHealthCheck.timeout;
-    if (!(this.#interval >= 0)) throw new RangeError(`healthCheck.interval must be >= 0, got ${this.#interval}`);
-    if (!(this.#timeout > 0)) throw new RangeError(`healthCheck.timeout must be > 0, got ${this.#timeout}`);
+    this.ping = ping;
+    this.connected = connected;
+    this.onChange = onChange;
+    this.interval = options.interval ?? defaultHealthCheck.interval;
+    this.timeout = options.timeout ?? defaultHealthCheck.timeout;
+    if (!(this.interval >= 0)) throw new RangeError(`healthCheck.interval must be >= 0, got ${this.interval}`);
+    if (!(this.timeout > 0)) throw new RangeError(`healthCheck.timeout must be > 0, got ${this.timeout}`);
   }
 
   get healthy(): boolean {
-    return this.#state === Health.Healthy;
+    return this.health === Health.Healthy;
   }
 
   start(): void {
-    if (this.#interval === 0 || this.#stopped) return;
-    this.#timer = setInterval(() => this.#tick(), this.#interval);
-    this.#timer.unref();
+    if (this.interval === 0 || this.stopped) return;
+    this.timer = setInterval(() => this.tick(), this.interval);
+    this.timer.unref();
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    clearTimeout(this.#deadline);
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.deadline);
   }
 
-  #tick(): void {
+  private tick(): void {
     // One ping at a time: while Redis hangs, pings would only pile up in the client's queue.
-    if (this.#inFlight || !this.#connected()) return;
-    this.#inFlight = true;
-    this.#sentAt = Date.now();
-    this.#deadline = setTimeout(() => this.#set(Health.Degraded), this.#timeout);
-    this.#deadline.unref();
-    this.#ping().then(
-      () => this.#settle(true),
-      () => this.#settle(false),
+    if (this.inFlight || !this.connected()) return;
+    this.inFlight = true;
+    this.sentAt = Date.now();
+    this.deadline = setTimeout(() => this.setHealth(Health.Degraded), this.timeout);
+    this.deadline.unref();
+    this.ping().then(
+      () => this.settle(true),
+      () => this.settle(false),
     );
   }
 
-  #settle(answered: boolean): void {
-    this.#inFlight = false;
-    clearTimeout(this.#deadline);
+  private settle(answered: boolean): void {
+    this.inFlight = false;
+    clearTimeout(this.deadline);
     // A rejected ping means the connection failed, which the client library reports and retries;
     // only silence past the deadline (or an answer) says something about a hang.
-    if (answered) this.#set(Health.Healthy);
+    if (answered) this.setHealth(Health.Healthy);
   }
 
-  #set(state: Health): void {
-    if (this.#stopped || state === this.#state) return;
-    this.#state = state;
-    this.#onChange(state === Health.Healthy, Date.now() - this.#sentAt);
+  private setHealth(state: Health): void {
+    if (this.stopped || state === this.health) return;
+    this.health = state;
+    this.onChange(state === Health.Healthy, Date.now() - this.sentAt);
   }
 }

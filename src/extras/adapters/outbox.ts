@@ -17,19 +17,19 @@ export class OutboxFullError extends Error {
 }
 
 export class Outbox {
-  readonly #limit: number;
-  readonly #policy: OutboxFullPolicy;
-  #entries: OutboxEntry[] = [];
-  #head = 0;
+  private readonly limit: number;
+  private readonly policy: OutboxFullPolicy;
+  private entries: OutboxEntry[] = [];
+  private head = 0;
 
   constructor(limit: number, policy: OutboxFullPolicy) {
     if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`maxOutbox must be an integer >= 1, got ${limit}`);
-    this.#limit = limit;
-    this.#policy = policy;
+    this.limit = limit;
+    this.policy = policy;
   }
 
   get size(): number {
-    return this.#entries.length - this.#head;
+    return this.entries.length - this.head;
   }
 
   /**
@@ -37,40 +37,40 @@ export class Outbox {
    * 'error' policy a full outbox throws OutboxFullError instead.
    */
   push(entry: OutboxEntry): OutboxEntry | undefined {
-    if (this.size < this.#limit) {
-      this.#entries.push(entry);
+    if (this.size < this.limit) {
+      this.entries.push(entry);
       return undefined;
     }
-    if (this.#policy === 'error') throw new OutboxFullError(`${this.#limit} messages already wait for Redis`);
-    if (this.#policy === 'drop-newest') return entry;
+    if (this.policy === 'error') throw new OutboxFullError(`${this.limit} messages already wait for Redis`);
+    if (this.policy === 'drop-newest') return entry;
     const oldest = this.shift();
-    this.#entries.push(entry);
+    this.entries.push(entry);
     return oldest;
   }
 
   /** The first `count` entries, left in place until `commit`. */
   peek(count: number): OutboxEntry[] {
-    return this.#entries.slice(this.#head, this.#head + count);
+    return this.entries.slice(this.head, this.head + count);
   }
 
   /** Removes the first `count` entries (written to Redis). */
   commit(count: number): void {
-    this.#head += Math.min(count, this.size);
-    this.#compact();
+    this.head += Math.min(count, this.size);
+    this.compact();
   }
 
   shift(): OutboxEntry | undefined {
     if (this.size === 0) return undefined;
-    const entry = this.#entries[this.#head++];
-    this.#compact();
+    const entry = this.entries[this.head++];
+    this.compact();
     return entry;
   }
 
-  #compact(): void {
+  private compact(): void {
     // Amortised O(1): slice only once the consumed prefix is half of the array.
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
     }
   }
 }
