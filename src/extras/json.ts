@@ -112,70 +112,70 @@ type Handler<M> = (message: M) => void;
  * (the same union by default).
  */
 export class JsonChannel<In extends TypedMessage, Out extends TypedMessage = In> {
-  readonly #socket: JsonCapableSocket;
-  readonly #options: JsonChannelOptions<In>;
-  readonly #handlers = new Map<string, Array<Handler<In>>>();
-  readonly #anyHandlers: Array<Handler<In>> = [];
-  readonly #invalidHandlers: Array<Handler<JsonMessageError>> = [];
-  #warned = false;
-  readonly #listener: MessageListener = (data, isBinary) => this.#receive(data, isBinary);
+  private readonly socket: JsonCapableSocket;
+  private readonly options: JsonChannelOptions<In>;
+  private readonly handlers = new Map<string, Array<Handler<In>>>();
+  private readonly anyHandlers: Array<Handler<In>> = [];
+  private readonly invalidHandlers: Array<Handler<JsonMessageError>> = [];
+  private warned = false;
+  private readonly listener: MessageListener = (data, isBinary) => this.receive(data, isBinary);
 
   constructor(socket: JsonCapableSocket, options: JsonChannelOptions<In> = {}) {
-    this.#socket = socket;
-    this.#options = options;
-    if (options.onInvalid !== undefined) this.#invalidHandlers.push(options.onInvalid);
-    socket.on('message', this.#listener);
+    this.socket = socket;
+    this.options = options;
+    if (options.onInvalid !== undefined) this.invalidHandlers.push(options.onInvalid);
+    socket.on('message', this.listener);
   }
 
   /** Sends one message as JSON text. */
   send(message: Out, callback?: SendCallback): void {
-    sendJson(this.#socket, message, callback);
+    sendJson(this.socket, message, callback);
   }
 
   /** Handles messages of one `type`; the handler sees that member of the union. */
   on<T extends In['type']>(type: T, handler: Handler<Extract<In, { type: T }>>): this {
-    let handlers = this.#handlers.get(type);
-    if (handlers === undefined) this.#handlers.set(type, (handlers = []));
+    let handlers = this.handlers.get(type);
+    if (handlers === undefined) this.handlers.set(type, (handlers = []));
     handlers.push(handler as Handler<In>);
     return this;
   }
 
   /** Handles every valid message, after the handlers of its type. */
   onAny(handler: Handler<In>): this {
-    this.#anyHandlers.push(handler);
+    this.anyHandlers.push(handler);
     return this;
   }
 
   /** Handles messages that are not valid `In` (see JsonMessageErrorCode). */
   onInvalid(handler: Handler<JsonMessageError>): this {
-    this.#invalidHandlers.push(handler);
+    this.invalidHandlers.push(handler);
     return this;
   }
 
   /** Stops listening to the socket; the socket itself stays open. */
   dispose(): void {
-    this.#socket.removeListener('message', this.#listener);
+    this.socket.removeListener('message', this.listener);
   }
 
-  #receive(data: RawData, isBinary: boolean): void {
-    const parsed = parseJsonMessage(data, isBinary, this.#options.acceptBinary ?? false);
-    if (!parsed.ok) return this.#reportInvalid(parsed.error);
+  private receive(data: RawData, isBinary: boolean): void {
+    const parsed = parseJsonMessage(data, isBinary, this.options.acceptBinary ?? false);
+    if (!parsed.ok) return this.reportInvalid(parsed.error);
     const message = parsed.value;
-    const validate = this.#options.validate;
+    const validate = this.options.validate;
     if (validate !== undefined && !validate(message)) {
-      return this.#reportInvalid(new JsonMessageError('ERR_JSON_INVALID', `message of type "${message.type}" refused by the validator`, parsed.text));
+      return this.reportInvalid(new JsonMessageError('ERR_JSON_INVALID', `message of type "${message.type}" refused by the validator`, parsed.text));
     }
     const typed = message as In;
-    for (const handler of this.#handlers.get(typed.type) ?? []) handler(typed);
-    for (const handler of this.#anyHandlers) handler(typed);
+    for (const handler of this.handlers.get(typed.type) ?? []) handler(typed);
+    for (const handler of this.anyHandlers) handler(typed);
   }
 
-  #reportInvalid(error: JsonMessageError): void {
-    if (this.#invalidHandlers.length > 0) {
-      for (const handler of this.#invalidHandlers) handler(error);
-    } else if (!this.#warned) {
+  private reportInvalid(error: JsonMessageError): void {
+    if (this.invalidHandlers.length > 0) {
+      for (const handler of this.invalidHandlers) handler(error);
+    } else if (!this.warned) {
       // Once per channel: a peer sending garbage must not be able to flood the log.
-      this.#warned = true;
+      this.warned = true;
       process.emitWarning(error);
     }
   }

@@ -66,26 +66,26 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
   /** Applied to every connection, as on a WebSocket. Default 'nodebuffer'. */
   binaryType: BinaryType = 'nodebuffer';
 
-  readonly #protocols: string | string[] | undefined;
-  readonly #socketOptions: ClientOptions;
-  readonly #backoff: BackoffOptions;
-  readonly #maxAttempts: number;
-  readonly #maxQueued: number;
-  readonly #queueFullPolicy: QueueFullPolicy;
-  readonly #shouldReconnect: (code: number, reason: string) => boolean;
-  readonly #SocketClass: ReconnectableSocketConstructor;
+  private readonly protocols: string | string[] | undefined;
+  private readonly socketOptions: ClientOptions;
+  private readonly backoff: BackoffOptions;
+  private readonly maxAttempts: number;
+  private readonly maxQueued: number;
+  private readonly queueFullPolicy: QueueFullPolicy;
+  private readonly shouldReconnect: (code: number, reason: string) => boolean;
+  private readonly SocketClass: ReconnectableSocketConstructor;
 
-  #state: ReconnectState = 'connecting';
-  #socket: ReconnectableSocket | null = null;
-  #timer: NodeJS.Timeout | undefined;
+  private stateValue: ReconnectState = 'connecting';
+  private socketValue: ReconnectableSocket | null = null;
+  private timer: NodeJS.Timeout | undefined;
   /** Failed attempts since the last open connection. */
-  #attempt = 0;
-  #everOpened = false;
-  #queue: QueuedMessage[] = [];
-  readonly #session: ClientSession | null;
-  readonly #restartSpread: number;
+  private attemptValue = 0;
+  private everOpened = false;
+  private queue: QueuedMessage[] = [];
+  private readonly clientSession: ClientSession | null;
+  private readonly restartSpread: number;
   /** The close code of the last open connection, until a connection opens again. */
-  #lastCloseCode = 0;
+  private lastCloseCode = 0;
 
   constructor(address: string | URL, protocols?: string | string[] | ReconnectingWebSocketOptions, options?: ReconnectingWebSocketOptions) {
     super();
@@ -95,32 +95,32 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
     }
     const settings = options ?? {};
     this.url = address instanceof URL ? address.href : address;
-    this.#protocols = protocols;
-    this.#backoff = {
+    this.protocols = protocols;
+    this.backoff = {
       minDelay: settings.minDelay ?? defaultBackoff.minDelay,
       maxDelay: settings.maxDelay ?? Math.max(defaultBackoff.maxDelay, settings.minDelay ?? 0),
       factor: settings.factor ?? defaultBackoff.factor,
       jitter: settings.jitter ?? defaultBackoff.jitter,
     };
-    validateBackoff(this.#backoff);
-    this.#maxAttempts = settings.maxAttempts ?? Infinity;
-    this.#maxQueued = settings.maxQueued ?? 1000;
-    this.#queueFullPolicy = settings.queueFullPolicy ?? 'drop-oldest';
-    this.#shouldReconnect = settings.shouldReconnect ?? ((code) => isRetryableCloseCode(code));
-    this.#SocketClass = settings.WebSocket ?? (WebSocket as unknown as ReconnectableSocketConstructor);
-    this.#session = settings.resume === true ? new ClientSession() : null;
-    this.#restartSpread = settings.restartSpread ?? 5000;
-    if (!(this.#restartSpread >= 0)) throw new RangeError(`restartSpread must be >= 0, got ${this.#restartSpread}`);
-    this.#socketOptions = Object.fromEntries(Object.entries(settings).filter(([name]) => !ownOptionNames.has(name)));
+    validateBackoff(this.backoff);
+    this.maxAttempts = settings.maxAttempts ?? Infinity;
+    this.maxQueued = settings.maxQueued ?? 1000;
+    this.queueFullPolicy = settings.queueFullPolicy ?? 'drop-oldest';
+    this.shouldReconnect = settings.shouldReconnect ?? ((code) => isRetryableCloseCode(code));
+    this.SocketClass = settings.WebSocket ?? (WebSocket as unknown as ReconnectableSocketConstructor);
+    this.clientSession = settings.resume === true ? new ClientSession() : null;
+    this.restartSpread = settings.restartSpread ?? 5000;
+    if (!(this.restartSpread >= 0)) throw new RangeError(`restartSpread must be >= 0, got ${this.restartSpread}`);
+    this.socketOptions = Object.fromEntries(Object.entries(settings).filter(([name]) => !ownOptionNames.has(name)));
     // Like `new WebSocket()`, connect at once; an invalid URL throws here, not on a later attempt.
-    this.#connect();
+    this.connect();
   }
 
   // ---- properties --------------------------------------------------------------------------
 
   /** CONNECTING while connecting or waiting to reconnect, then OPEN, CLOSING, CLOSED. */
   get readyState(): number {
-    switch (this.#state) {
+    switch (this.stateValue) {
       case 'connecting':
       case 'waiting':
         return ReconnectingWebSocket.CONNECTING;
@@ -135,27 +135,27 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
 
   /** Finer than readyState: 'waiting' is the pause between a failure and the next attempt. */
   get state(): ReconnectState {
-    return this.#state;
+    return this.stateValue;
   }
 
   /** The current connection, or null between connections. */
   get socket(): ReconnectableSocket | null {
-    return this.#socket;
+    return this.socketValue;
   }
 
   /** Failed attempts since the last open connection. */
   get attempt(): number {
-    return this.#attempt;
+    return this.attemptValue;
   }
 
   /** With `resume`: the session id and how many messages were received in it. */
   get session(): { id: string | undefined; offset: number } | null {
-    return this.#session === null ? null : { id: this.#session.sessionId, offset: this.#session.offset };
+    return this.clientSession === null ? null : { id: this.clientSession.sessionId, offset: this.clientSession.offset };
   }
 
   /** Messages waiting for a connection. */
   get queuedCount(): number {
-    return this.#queue.length;
+    return this.queue.length;
   }
 
   // ---- sending and closing -------------------------------------------------------------------
@@ -171,163 +171,163 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingWebSocketEve
       options = undefined;
     }
     const message: QueuedMessage = { data, options: options ?? {}, callback };
-    if (this.#state === 'open' && this.#socket !== null) {
-      this.#socket.send(message.data, message.options, message.callback);
-    } else if (this.#state === 'closing' || this.#state === 'closed') {
-      this.#drop(message, 'closed');
+    if (this.stateValue === 'open' && this.socketValue !== null) {
+      this.socketValue.send(message.data, message.options, message.callback);
+    } else if (this.stateValue === 'closing' || this.stateValue === 'closed') {
+      this.drop(message, 'closed');
     } else {
-      this.#enqueue(message);
+      this.enqueue(message);
     }
   }
 
   /** Closes for good: no reconnection. 'close' follows once the connection (if any) has closed. */
   close(code?: number, reason?: string | Buffer): void {
-    this.#finish((socket) => socket.close(code, reason), code, reason);
+    this.finish((socket) => socket.close(code, reason), code, reason);
   }
 
   /** Like close(), but destroys the connection at once without a closing handshake. */
   terminate(): void {
-    this.#finish((socket) => socket.terminate());
+    this.finish((socket) => socket.terminate());
   }
 
-  #finish(stop: (socket: ReconnectableSocket) => void, code?: number, reason?: string | Buffer): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    clearTimeout(this.#timer);
-    this.#dropQueue();
-    const socket = this.#socket;
+  private finish(stop: (socket: ReconnectableSocket) => void, code?: number, reason?: string | Buffer): void {
+    if (this.stateValue === 'closing' || this.stateValue === 'closed') return;
+    clearTimeout(this.timer);
+    this.dropQueue();
+    const socket = this.socketValue;
     if (socket === null) {
       // Waiting between attempts: nothing to close; report as ws reports a close without a frame.
-      this.#state = 'closed';
+      this.stateValue = 'closed';
       const reasonBuffer = typeof reason === 'string' ? Buffer.from(reason) : (reason ?? EMPTY);
       process.nextTick(() => this.emit('close', code ?? 1005, reasonBuffer));
       return;
     }
-    this.#state = 'closing';
+    this.stateValue = 'closing';
     stop(socket);
   }
 
   // ---- the connection cycle ------------------------------------------------------------------
 
-  #connect(): void {
-    this.#state = 'connecting';
-    const session = this.#session;
-    const options = session === null ? this.#socketOptions : { ...this.#socketOptions, headers: { ...(this.#socketOptions as { headers?: object }).headers, ...session.headers() } };
-    const socket = new this.#SocketClass(this.url, this.#protocols, options);
+  private connect(): void {
+    this.stateValue = 'connecting';
+    const session = this.clientSession;
+    const options = session === null ? this.socketOptions : { ...this.socketOptions, headers: { ...(this.socketOptions as { headers?: object }).headers, ...session.headers() } };
+    const socket = new this.SocketClass(this.url, this.protocols, options);
     socket.binaryType = this.binaryType;
-    this.#socket = socket;
+    this.socketValue = socket;
     if (session !== null) {
       socket.on('upgrade', (response) => {
-        if (this.#socket === socket) this.emit('session', session.onResponse(response.headers));
+        if (this.socketValue === socket) this.emit('session', session.onResponse(response.headers));
       });
     }
-    // Listeners check `this.#socket === socket`, so a stale connection can never act on the client.
+    // Listeners check `this.socketValue === socket`, so a stale connection can never act on the client.
     socket.on('open', () => {
-      if (this.#socket === socket) this.#onOpen();
+      if (this.socketValue === socket) this.onOpen();
     });
     socket.on('message', (data, isBinary) => {
-      if (this.#socket !== socket) return;
-      this.#session?.onMessage();
+      if (this.socketValue !== socket) return;
+      this.clientSession?.onMessage();
       this.emit('message', data, isBinary);
     });
     socket.on('error', (error) => {
-      if (this.#socket === socket && this.#state !== 'closing' && this.listenerCount('error') > 0) {
+      if (this.socketValue === socket && this.stateValue !== 'closing' && this.listenerCount('error') > 0) {
         this.emit('error', error);
       }
     });
     socket.on('close', (code, reason) => {
-      if (this.#socket === socket) this.#onClose(code, reason);
+      if (this.socketValue === socket) this.onClose(code, reason);
     });
   }
 
-  #onOpen(): void {
-    if (this.#state !== 'connecting') return;
-    const attempts = this.#attempt;
-    const isReconnection = this.#everOpened;
-    this.#state = 'open';
-    this.#attempt = 0;
-    this.#lastCloseCode = 0;
-    this.#everOpened = true;
+  private onOpen(): void {
+    if (this.stateValue !== 'connecting') return;
+    const attempts = this.attemptValue;
+    const isReconnection = this.everOpened;
+    this.stateValue = 'open';
+    this.attemptValue = 0;
+    this.lastCloseCode = 0;
+    this.everOpened = true;
     // 'open' before the flush, so a handler can authenticate or re-join rooms before the
     // messages queued while offline reach the server.
     this.emit('open');
-    if (isReconnection && this.#state === 'open') this.emit('reconnected', attempts);
-    this.#flush();
+    if (isReconnection && this.stateValue === 'open') this.emit('reconnected', attempts);
+    this.flush();
   }
 
-  #onClose(code: number, reason: Buffer): void {
-    const wasOpen = this.#state === 'open';
-    this.#socket = null;
-    if (this.#state === 'closing') {
-      this.#state = 'closed';
+  private onClose(code: number, reason: Buffer): void {
+    const wasOpen = this.stateValue === 'open';
+    this.socketValue = null;
+    if (this.stateValue === 'closing') {
+      this.stateValue = 'closed';
       this.emit('close', code, reason);
       return;
     }
     if (wasOpen) {
-      this.#lastCloseCode = code;
+      this.lastCloseCode = code;
       this.emit('disconnect', code, reason);
     }
-    if (this.#state !== 'open' && this.#state !== 'connecting') return; // closed from a 'disconnect' handler
+    if (this.stateValue !== 'open' && this.stateValue !== 'connecting') return; // closed from a 'disconnect' handler
     const reasonText = reason.toString();
-    if (!this.#shouldReconnect(code, reasonText)) {
-      this.#giveUp({ kind: 'not-retryable', code, reason: reasonText }, code, reason);
-    } else if (this.#attempt >= this.#maxAttempts) {
-      this.#giveUp({ kind: 'max-attempts', attempts: this.#attempt }, code, reason);
+    if (!this.shouldReconnect(code, reasonText)) {
+      this.giveUp({ kind: 'not-retryable', code, reason: reasonText }, code, reason);
+    } else if (this.attemptValue >= this.maxAttempts) {
+      this.giveUp({ kind: 'max-attempts', attempts: this.attemptValue }, code, reason);
     } else {
-      this.#scheduleReconnect();
+      this.scheduleReconnect();
     }
   }
 
-  #scheduleReconnect(): void {
-    this.#attempt += 1;
-    const delay = isServiceRestartCode(this.#lastCloseCode)
-      ? serviceRestartDelay(this.#attempt, this.#backoff, this.#restartSpread)
-      : reconnectDelay(this.#attempt, this.#backoff);
-    this.#state = 'waiting';
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#state !== 'waiting') return;
+  private scheduleReconnect(): void {
+    this.attemptValue += 1;
+    const delay = isServiceRestartCode(this.lastCloseCode)
+      ? serviceRestartDelay(this.attemptValue, this.backoff, this.restartSpread)
+      : reconnectDelay(this.attemptValue, this.backoff);
+    this.stateValue = 'waiting';
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stateValue !== 'waiting') return;
       try {
-        this.#connect();
+        this.connect();
       } catch (error) {
         // e.g. the constructor refused the options; counts as a failed attempt.
-        this.#socket = null;
+        this.socketValue = null;
         if (this.listenerCount('error') > 0) this.emit('error', error as Error);
-        this.#state = 'connecting';
-        this.#onClose(1006, EMPTY);
+        this.stateValue = 'connecting';
+        this.onClose(1006, EMPTY);
       }
     }, delay);
-    this.emit('reconnecting', this.#attempt, delay);
+    this.emit('reconnecting', this.attemptValue, delay);
   }
 
-  #giveUp(why: GiveUpReason, code: number, reason: Buffer): void {
-    this.#state = 'closed';
-    this.#dropQueue();
+  private giveUp(why: GiveUpReason, code: number, reason: Buffer): void {
+    this.stateValue = 'closed';
+    this.dropQueue();
     this.emit('give-up', why);
     this.emit('close', code, reason);
   }
 
   // ---- the offline queue (reconnect-queue.ts) ---------------------------------------------------
 
-  #enqueue(message: QueuedMessage): void {
-    const dropped = enqueue(this.#queue, message, this.#maxQueued, this.#queueFullPolicy);
-    if (dropped !== undefined) this.#drop(dropped, 'queue-full');
+  private enqueue(message: QueuedMessage): void {
+    const dropped = enqueue(this.queue, message, this.maxQueued, this.queueFullPolicy);
+    if (dropped !== undefined) this.drop(dropped, 'queue-full');
   }
 
-  #flush(): void {
-    const socket = this.#socket;
-    while (this.#queue.length > 0 && this.#state === 'open' && this.#socket === socket && socket !== null) {
-      const message = this.#queue.shift()!;
+  private flush(): void {
+    const socket = this.socketValue;
+    while (this.queue.length > 0 && this.stateValue === 'open' && this.socketValue === socket && socket !== null) {
+      const message = this.queue.shift()!;
       socket.send(message.data, message.options, message.callback);
     }
   }
 
-  #dropQueue(): void {
-    const dropped = this.#queue;
-    this.#queue = [];
-    for (const message of dropped) this.#drop(message, 'closed');
+  private dropQueue(): void {
+    const dropped = this.queue;
+    this.queue = [];
+    for (const message of dropped) this.drop(message, 'closed');
   }
 
-  #drop(message: QueuedMessage, why: 'queue-full' | 'closed'): void {
+  private drop(message: QueuedMessage, why: 'queue-full' | 'closed'): void {
     if (message.callback !== undefined) process.nextTick(message.callback, dropError(why));
     this.emit('drop', message.data, why);
   }

@@ -35,12 +35,12 @@ export class Session {
   /** Disconnected sessions expire at this time (ms since epoch). */
   expiresAt = Infinity;
 
-  #log: LogEntry[] = [];
-  #bytes = 0;
-  #nextSeq = 1;
-  #sentSeq = 0;
+  private readonly log: LogEntry[] = [];
+  private bytes = 0;
+  private nextSeq = 1;
+  private sentSeq = 0;
   /** Publisher ids already in this session, in insertion order (bounded like the log, times four). */
-  readonly #ids = new Set<string>();
+  private readonly ids = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -49,17 +49,17 @@ export class Session {
 
   /** Messages numbered so far. */
   get lastSeq(): number {
-    return this.#nextSeq - 1;
+    return this.nextSeq - 1;
   }
 
   /** Whether a client that received `offset` messages can be given all that followed. */
   canResumeFrom(offset: number): boolean {
-    const oldest = this.#log.length === 0 ? this.#nextSeq : this.#log[0]!.seq;
+    const oldest = this.log.length === 0 ? this.nextSeq : this.log[0]!.seq;
     return Number.isInteger(offset) && offset >= oldest - 1 && offset <= this.lastSeq;
   }
 
   hasMessage(messageId: string): boolean {
-    return this.#ids.has(messageId);
+    return this.ids.has(messageId);
   }
 
   /**
@@ -68,16 +68,16 @@ export class Session {
    */
   push(data: Buffer | string, binary: boolean, messageId?: string, callback?: (error?: Error | null) => void): boolean {
     if (messageId !== undefined) {
-      if (this.#ids.has(messageId)) return false;
-      this.#rememberId(messageId);
+      if (this.ids.has(messageId)) return false;
+      this.rememberId(messageId);
     }
-    const entry: LogEntry = { seq: this.#nextSeq++, data, binary, messageId };
-    this.#log.push(entry);
-    this.#bytes += byteLength(data);
-    this.#trim();
+    const entry: LogEntry = { seq: this.nextSeq++, data, binary, messageId };
+    this.log.push(entry);
+    this.bytes += byteLength(data);
+    this.trim();
     const ws = this.ws;
-    if (ws !== null && this.rawSend !== null && this.#sentSeq === entry.seq - 1) {
-      this.#sentSeq = entry.seq;
+    if (ws !== null && this.rawSend !== null && this.sentSeq === entry.seq - 1) {
+      this.sentSeq = entry.seq;
       // Sent even when the connection is closing: the send fails there, and the entry waits in
       // the log for the client to come back.
       this.rawSend(data, { binary }, callback);
@@ -89,13 +89,13 @@ export class Session {
 
   /** The client has `offset` messages: send the rest of the log, in order, on the current connection. */
   replayFrom(offset: number): void {
-    this.#sentSeq = offset;
-    for (const entry of this.#log) {
+    this.sentSeq = offset;
+    for (const entry of this.log) {
       if (entry.seq <= offset) continue;
-      this.#sentSeq = entry.seq;
+      this.sentSeq = entry.seq;
       this.rawSend?.(entry.data, { binary: entry.binary });
     }
-    this.#sentSeq = this.lastSeq;
+    this.sentSeq = this.lastSeq;
   }
 
   /** What another node needs to carry on: numbering, the log, topics and the scale-out position. */
@@ -103,11 +103,11 @@ export class Session {
     return Buffer.from(
       JSON.stringify({
         v: RECORD_VERSION,
-        next: this.#nextSeq,
+        next: this.nextSeq,
         position,
         topics: [...this.topics],
-        ids: [...this.#ids],
-        log: this.#log.map((entry) => ({
+        ids: [...this.ids],
+        log: this.log.map((entry) => ({
           s: entry.seq,
           b: entry.binary,
           i: entry.messageId,
@@ -128,29 +128,29 @@ export class Session {
     }
     if (parsed?.v !== RECORD_VERSION || !Array.isArray(parsed.log)) return undefined;
     const session = new Session(id, limits);
-    session.#nextSeq = parsed.next;
-    session.#sentSeq = parsed.next - 1;
+    session.nextSeq = parsed.next;
+    session.sentSeq = parsed.next - 1;
     session.position = parsed.position;
     for (const topic of parsed.topics) session.topics.add(topic);
-    for (const messageId of parsed.ids) session.#rememberId(messageId);
+    for (const messageId of parsed.ids) session.rememberId(messageId);
     for (const item of parsed.log) {
       const data = item.t ?? Buffer.from(item.d ?? '', 'base64');
-      session.#log.push({ seq: item.s, data, binary: item.b, messageId: item.i });
-      session.#bytes += byteLength(data);
+      session.log.push({ seq: item.s, data, binary: item.b, messageId: item.i });
+      session.bytes += byteLength(data);
     }
     return session;
   }
 
-  #rememberId(messageId: string): void {
-    this.#ids.add(messageId);
-    if (this.#ids.size > this.limits.maxMessages * 4) this.#ids.delete(this.#ids.values().next().value as string);
+  private rememberId(messageId: string): void {
+    this.ids.add(messageId);
+    if (this.ids.size > this.limits.maxMessages * 4) this.ids.delete(this.ids.values().next().value as string);
   }
 
-  #trim(): void {
+  private trim(): void {
     // Always keep the newest entry, even when it alone is over maxBytes.
-    while (this.#log.length > 1 && (this.#log.length > this.limits.maxMessages || this.#bytes > this.limits.maxBytes)) {
-      const dropped = this.#log.shift()!;
-      this.#bytes -= byteLength(dropped.data);
+    while (this.log.length > 1 && (this.log.length > this.limits.maxMessages || this.bytes > this.limits.maxBytes)) {
+      const dropped = this.log.shift()!;
+      this.bytes -= byteLength(dropped.data);
     }
   }
 }

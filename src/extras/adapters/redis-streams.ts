@@ -91,25 +91,25 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
   readonly stats: RedisStreamsAdapterStats = { forwarded: 0, written: 0, received: 0, duplicates: 0, dropped: 0, outbox: 0 };
   currentMessageId: string | undefined;
 
-  readonly #writer: CommandConnection;
-  #reader: CommandConnection | undefined;
-  readonly #ownsReader: boolean;
-  readonly #outbox: Outbox;
-  readonly #seen: DedupWindow;
-  readonly #health: HealthCheck | undefined;
-  readonly #options: Required<Pick<RedisStreamsAdapterOptions, 'maxLen' | 'maxAge' | 'block'>>;
-  readonly #nodeTag = this.nodeId.toString('hex');
-  readonly #unwatch: Array<() => void> = [];
-  #local: LocalDelivery | undefined;
-  #counter = 0;
-  #lastId = '0-0';
-  #writing = false;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #trimTimer: NodeJS.Timeout | undefined;
-  #writeOutage = false;
-  #readOutage = false;
-  #dropReported = false;
-  #closed = false;
+  private readonly writer: CommandConnection;
+  private reader: CommandConnection | undefined;
+  private readonly ownsReader: boolean;
+  private readonly outbox: Outbox;
+  private readonly seen: DedupWindow;
+  private readonly health: HealthCheck | undefined;
+  private readonly options: Required<Pick<RedisStreamsAdapterOptions, 'maxLen' | 'maxAge' | 'block'>>;
+  private readonly nodeTag = this.nodeId.toString('hex');
+  private readonly unwatch: Array<() => void> = [];
+  private local: LocalDelivery | undefined;
+  private counter = 0;
+  private lastId = '0-0';
+  private writing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private trimTimer: NodeJS.Timeout | undefined;
+  private writeOutage = false;
+  private readOutage = false;
+  private dropReported = false;
+  private closed = false;
 
   constructor(options: RedisStreamsAdapterOptions) {
     super();
@@ -117,52 +117,52 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
       throw new TypeError('RedisStreamsAdapter: the reader blocks its connection, it cannot be the client');
     }
     this.channel = options.channel ?? 'ws6455';
-    this.#options = { maxLen: options.maxLen ?? 10_000, maxAge: options.maxAge ?? 600_000, block: options.block ?? 5000 };
-    this.#writer = wrapCommandClient(options.client);
-    this.#ownsReader = options.reader === undefined;
-    this.#outbox = new Outbox(options.maxOutbox ?? 10_000, options.outboxFullPolicy ?? 'drop-oldest');
-    this.#seen = new DedupWindow(options.dedupWindow ?? 10_000);
+    this.options = { maxLen: options.maxLen ?? 10_000, maxAge: options.maxAge ?? 600_000, block: options.block ?? 5000 };
+    this.writer = wrapCommandClient(options.client);
+    this.ownsReader = options.reader === undefined;
+    this.outbox = new Outbox(options.maxOutbox ?? 10_000, options.outboxFullPolicy ?? 'drop-oldest');
+    this.seen = new DedupWindow(options.dedupWindow ?? 10_000);
     if (options.healthCheck !== false) {
-      this.#health = new HealthCheck(() => this.#writer.command(['PING']), () => this.#writer.isReady(), (healthy, silentMs) => this.#onHealth(healthy, silentMs), options.healthCheck);
+      this.health = new HealthCheck(() => this.writer.command(['PING']), () => this.writer.isReady(), (healthy, silentMs) => this.onHealth(healthy, silentMs), options.healthCheck);
     }
-    this.#unwatch.push(this.#writer.watch('ready', () => this.#pump()));
-    this.ready = this.#start(options);
+    this.unwatch.push(this.writer.watch('ready', () => this.pump()));
+    this.ready = this.start(options);
     this.ready.catch(() => {});
   }
 
   attach(local: LocalDelivery): void {
-    this.#local = local;
+    this.local = local;
   }
 
   forward(message: ForwardedMessage): void {
-    if (this.#closed) return;
-    const id = `${this.#nodeTag}:${++this.#counter}`;
+    if (this.closed) return;
+    const id = `${this.nodeTag}:${++this.counter}`;
     this.currentMessageId = id;
-    const envelope = envelopeOrReport(this.nodeId, message, (error) => this.#report(error));
+    const envelope = envelopeOrReport(this.nodeId, message, (error) => this.report(error));
     if (envelope === null) return;
     this.stats.forwarded += 1;
     let dropped: OutboxEntry | undefined;
     try {
-      dropped = this.#outbox.push({ id, envelope });
+      dropped = this.outbox.push({ id, envelope });
     } catch (error) {
       if (!(error instanceof OutboxFullError)) throw error;
       dropped = { id, envelope };
     }
-    if (dropped !== undefined) this.#onDrop(dropped.id);
-    this.stats.outbox = this.#outbox.size;
-    this.#pump();
+    if (dropped !== undefined) this.onDrop(dropped.id);
+    this.stats.outbox = this.outbox.size;
+    this.pump();
   }
 
   /** The last stream id this node has read and delivered: pass it as `from` to a later run to read on from it. */
   position(): string {
-    return this.#lastId;
+    return this.lastId;
   }
 
   async readSince(position: string): Promise<LoggedMessage[]> {
     const logged: LoggedMessage[] = [];
     let start = `(${position}`;
     for (;;) {
-      const reply = await this.#writer.command(['XRANGE', this.channel, start, '+', 'COUNT', '1000']);
+      const reply = await this.writer.command(['XRANGE', this.channel, start, '+', 'COUNT', '1000']);
       const entries = parseEntries(reply);
       for (const entry of entries) {
         const decoded = decodeEnvelope(entry.envelope);
@@ -174,88 +174,88 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
   }
 
   async saveSession(sessionId: string, state: Buffer, ttlMs: number): Promise<void> {
-    await this.#writer.command(['SET', this.channel + SESSION_KEY + sessionId, state, 'PX', String(Math.max(1, Math.round(ttlMs)))]);
+    await this.writer.command(['SET', this.channel + SESSION_KEY + sessionId, state, 'PX', String(Math.max(1, Math.round(ttlMs)))]);
   }
 
   async takeSession(sessionId: string): Promise<Buffer | undefined> {
-    const reply = await this.#writer.command(['GETDEL', this.channel + SESSION_KEY + sessionId]);
+    const reply = await this.writer.command(['GETDEL', this.channel + SESSION_KEY + sessionId]);
     return Buffer.isBuffer(reply) ? reply : undefined;
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#local = undefined;
-    this.#health?.stop();
-    clearTimeout(this.#retryTimer);
-    clearInterval(this.#trimTimer);
-    for (const unwatch of this.#unwatch.splice(0)) unwatch();
+    if (this.closed) return;
+    this.closed = true;
+    this.local = undefined;
+    this.health?.stop();
+    clearTimeout(this.retryTimer);
+    clearInterval(this.trimTimer);
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
     // Ours: closing it also ends the XREAD that blocks on it.
-    if (this.#ownsReader) this.#reader?.destroy();
+    if (this.ownsReader) this.reader?.destroy();
   }
 
   // ---- reading -------------------------------------------------------------------------------
 
-  async #start(options: RedisStreamsAdapterOptions): Promise<void> {
+  private async start(options: RedisStreamsAdapterOptions): Promise<void> {
     try {
-      this.#reader = options.reader === undefined ? await this.#writer.duplicate() : wrapCommandClient(options.reader);
-      if (this.#closed) {
-        if (this.#ownsReader) this.#reader.destroy();
+      this.reader = options.reader === undefined ? await this.writer.duplicate() : wrapCommandClient(options.reader);
+      if (this.closed) {
+        if (this.ownsReader) this.reader.destroy();
         return;
       }
-      this.#lastId = options.from ?? (await this.#endOfStream());
+      this.lastId = options.from ?? (await this.endOfStream());
     } catch (error) {
-      this.#report(new RedisAdapterError('ERR_REDIS_SUBSCRIBE', `cannot start reading ${this.channel}`, { cause: error }));
+      this.report(new RedisAdapterError('ERR_REDIS_SUBSCRIBE', `cannot start reading ${this.channel}`, { cause: error }));
       throw error;
     }
-    this.#health?.start();
-    this.#startTrimming();
-    void this.#readLoop();
+    this.health?.start();
+    this.startTrimming();
+    void this.readLoop();
   }
 
-  async #endOfStream(): Promise<string> {
-    const reply = await this.#writer.command(['XREVRANGE', this.channel, '+', '-', 'COUNT', '1']);
+  private async endOfStream(): Promise<string> {
+    const reply = await this.writer.command(['XREVRANGE', this.channel, '+', '-', 'COUNT', '1']);
     const [last] = parseEntries(reply);
     return last?.streamId ?? '0-0';
   }
 
-  async #readLoop(): Promise<void> {
-    while (!this.#closed) {
+  private async readLoop(): Promise<void> {
+    while (!this.closed) {
       let entries: StreamEntry[];
       try {
-        const args = ['XREAD', 'COUNT', String(READ_BATCH), 'BLOCK', String(this.#options.block), 'STREAMS', this.channel, this.#lastId];
-        entries = parseXRead(await this.#reader!.command(args));
-        this.#readOutage = false;
+        const args = ['XREAD', 'COUNT', String(READ_BATCH), 'BLOCK', String(this.options.block), 'STREAMS', this.channel, this.lastId];
+        entries = parseXRead(await this.reader!.command(args));
+        this.readOutage = false;
       } catch (error) {
-        if (this.#closed) return;
-        if (!this.#readOutage) {
-          this.#readOutage = true;
-          this.#report(new RedisAdapterError('ERR_REDIS_UNAVAILABLE', `reading ${this.channel} failed; retrying from ${this.#lastId}`, { cause: error }));
+        if (this.closed) return;
+        if (!this.readOutage) {
+          this.readOutage = true;
+          this.report(new RedisAdapterError('ERR_REDIS_UNAVAILABLE', `reading ${this.channel} failed; retrying from ${this.lastId}`, { cause: error }));
         }
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         continue;
       }
       for (const entry of entries) {
-        if (this.#closed) return;
-        this.#lastId = entry.streamId;
-        this.#receive(entry);
+        if (this.closed) return;
+        this.lastId = entry.streamId;
+        this.receive(entry);
       }
     }
   }
 
-  #receive(entry: StreamEntry): void {
+  private receive(entry: StreamEntry): void {
     const decoded = decodeEnvelope(entry.envelope);
     if ('malformed' in decoded) {
-      this.#report(new RedisAdapterError('ERR_MALFORMED_ENVELOPE', `ignored entry ${entry.streamId} of ${this.channel}: ${decoded.malformed}`));
+      this.report(new RedisAdapterError('ERR_MALFORMED_ENVELOPE', `ignored entry ${entry.streamId} of ${this.channel}: ${decoded.malformed}`));
       return;
     }
     // Our own messages were delivered here before they were written.
     if (decoded.nodeId.equals(this.nodeId)) return;
-    if (!this.#seen.add(entry.messageId)) {
+    if (!this.seen.add(entry.messageId)) {
       this.stats.duplicates += 1;
       return;
     }
-    const local = this.#local;
+    const local = this.local;
     if (local === undefined) return;
     const { message } = decoded;
     this.stats.received += 1;
@@ -263,77 +263,77 @@ export class RedisStreamsAdapter extends EventEmitter<RedisStreamsAdapterEvents>
     try {
       deliverLocally(local, message);
     } catch (error) {
-      this.#report(new RedisAdapterError('ERR_LOCAL_DELIVERY', 'delivering a message from another node failed', { cause: error }));
+      this.report(new RedisAdapterError('ERR_LOCAL_DELIVERY', 'delivering a message from another node failed', { cause: error }));
     }
   }
 
   // ---- writing -------------------------------------------------------------------------------
 
-  #pump(): void {
-    if (this.#writing || this.#closed || this.#outbox.size === 0) return;
+  private pump(): void {
+    if (this.writing || this.closed || this.outbox.size === 0) return;
     // While Redis is away or hung, commands would only pile up in the client's own queue.
-    if (!this.#writer.isReady() || this.#health?.healthy === false) return;
-    this.#writing = true;
-    const batch = this.#outbox.peek(WRITE_BATCH);
-    const { maxLen } = this.#options;
+    if (!this.writer.isReady() || this.health?.healthy === false) return;
+    this.writing = true;
+    const batch = this.outbox.peek(WRITE_BATCH);
+    const { maxLen } = this.options;
     // One batch in flight at a time keeps publish order: a failed batch is written again as a
     // whole, and the readers drop the entries that had already made it.
     const writes = batch.map((entry) =>
-      this.#writer.command(['XADD', this.channel, 'MAXLEN', '~', String(maxLen), '*', 'i', entry.id, 'e', entry.envelope]),
+      this.writer.command(['XADD', this.channel, 'MAXLEN', '~', String(maxLen), '*', 'i', entry.id, 'e', entry.envelope]),
     );
     Promise.all(writes).then(
       () => {
-        this.#writing = false;
-        this.#writeOutage = false;
-        this.#outbox.commit(batch.length);
+        this.writing = false;
+        this.writeOutage = false;
+        this.outbox.commit(batch.length);
         // A full outbox is reported again only once it has emptied: one report per overload.
-        if (this.#outbox.size === 0) this.#dropReported = false;
+        if (this.outbox.size === 0) this.dropReported = false;
         this.stats.written += batch.length;
-        this.stats.outbox = this.#outbox.size;
-        this.#pump();
+        this.stats.outbox = this.outbox.size;
+        this.pump();
       },
       (error: unknown) => {
-        this.#writing = false;
-        if (this.#closed) return;
-        if (!this.#writeOutage) {
-          this.#writeOutage = true;
-          this.#report(new RedisAdapterError('ERR_REDIS_UNAVAILABLE', `XADD to ${this.channel} failed; messages wait in the outbox`, { cause: error }));
+        this.writing = false;
+        if (this.closed) return;
+        if (!this.writeOutage) {
+          this.writeOutage = true;
+          this.report(new RedisAdapterError('ERR_REDIS_UNAVAILABLE', `XADD to ${this.channel} failed; messages wait in the outbox`, { cause: error }));
         }
-        this.#retryTimer = setTimeout(() => this.#pump(), RETRY_MS);
+        this.retryTimer = setTimeout(() => this.pump(), RETRY_MS);
       },
     );
   }
 
-  #onDrop(id: string): void {
+  private onDrop(id: string): void {
     this.stats.dropped += 1;
     this.emit('drop', id);
-    if (this.#dropReported) return;
-    this.#dropReported = true;
-    this.#report(new RedisAdapterError('ERR_OUTBOX_FULL', `the outbox of ${this.channel} is full; messages are dropped until Redis is back`));
+    if (this.dropReported) return;
+    this.dropReported = true;
+    this.report(new RedisAdapterError('ERR_OUTBOX_FULL', `the outbox of ${this.channel} is full; messages are dropped until Redis is back`));
   }
 
-  #onHealth(healthy: boolean, silentMs: number): void {
+  private onHealth(healthy: boolean, silentMs: number): void {
     if (healthy) {
       this.emit('recovered');
-      this.#pump();
+      this.pump();
       return;
     }
     this.emit('degraded', silentMs);
-    this.#report(new RedisAdapterError('ERR_REDIS_UNRESPONSIVE', `Redis did not answer PING within ${silentMs} ms; messages wait in the outbox`));
+    this.report(new RedisAdapterError('ERR_REDIS_UNRESPONSIVE', `Redis did not answer PING within ${silentMs} ms; messages wait in the outbox`));
   }
 
-  #startTrimming(): void {
-    const { maxAge } = this.#options;
+  private startTrimming(): void {
+    const { maxAge } = this.options;
     if (maxAge <= 0) return;
-    this.#trimTimer = setInterval(() => {
-      if (!this.#writer.isReady() || this.#health?.healthy === false) return;
+    this.trimTimer = setInterval(() => {
+      if (!this.writer.isReady() || this.health?.healthy === false) return;
       const minId = `${Math.max(0, Date.now() - maxAge)}-0`;
-      this.#writer.command(['XTRIM', this.channel, 'MINID', '~', minId]).catch(() => {});
+      this.writer.command(['XTRIM', this.channel, 'MINID', '~', minId]).catch(() => {});
     }, Math.min(maxAge / 4, 60_000));
-    this.#trimTimer.unref();
+    this.trimTimer.unref();
   }
 
-  #report(error: RedisAdapterError): void {
+  private report(error: RedisAdapterError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else process.emitWarning(error);
   }

@@ -107,13 +107,13 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
   readonly ready: Promise<void>;
   readonly stats: RedisAdapterStats = { forwarded: 0, received: 0, droppedWhileUnavailable: 0 };
 
-  readonly #publisher: PubSubConnection;
-  readonly #subscriber: PubSubConnection;
-  readonly #unwatch: Array<() => void> = [];
-  readonly #health: HealthCheck | undefined;
-  #local: LocalDelivery | undefined;
-  #outageReported = false;
-  #closed = false;
+  private readonly publisher: PubSubConnection;
+  private readonly subscriber: PubSubConnection;
+  private readonly unwatch: Array<() => void> = [];
+  private readonly health: HealthCheck | undefined;
+  private local: LocalDelivery | undefined;
+  private outageReported = false;
+  private closed = false;
 
   constructor(options: RedisAdapterOptions) {
     super();
@@ -121,72 +121,72 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
       throw new TypeError('RedisAdapter needs two clients: a subscribed connection cannot PUBLISH');
     }
     this.channel = options.channel ?? 'ws6455';
-    this.#publisher = wrapRedisClient(options.publisher);
-    this.#subscriber = wrapRedisClient(options.subscriber);
-    this.#unwatch.push(
-      this.#publisher.watch('ready', () => {
-        this.#outageReported = false;
+    this.publisher = wrapRedisClient(options.publisher);
+    this.subscriber = wrapRedisClient(options.subscriber);
+    this.unwatch.push(
+      this.publisher.watch('ready', () => {
+        this.outageReported = false;
       }),
-      this.#subscriber.watch('ready', () => void this.#subscribe().catch(() => {})),
+      this.subscriber.watch('ready', () => void this.subscribe().catch(() => {})),
     );
     if (options.healthCheck !== false) {
-      this.#health = new HealthCheck(() => this.#publisher.ping(), () => this.#publisher.isReady(), (healthy, silentMs) => this.#onHealth(healthy, silentMs), options.healthCheck);
-      this.#health.start();
+      this.health = new HealthCheck(() => this.publisher.ping(), () => this.publisher.isReady(), (healthy, silentMs) => this.onHealth(healthy, silentMs), options.healthCheck);
+      this.health.start();
     }
-    this.ready = this.#subscribe();
+    this.ready = this.subscribe();
     // Marks the promise handled: a user who never awaits `ready` still hears of failure on 'error'.
     this.ready.catch(() => {});
   }
 
   attach(local: LocalDelivery): void {
-    this.#local = local;
+    this.local = local;
   }
 
   forward(message: ForwardedMessage): void {
-    if (this.#closed) return;
-    if (!this.#publisher.isReady() || this.#health?.healthy === false) {
-      this.#dropWhileUnavailable();
+    if (this.closed) return;
+    if (!this.publisher.isReady() || this.health?.healthy === false) {
+      this.dropWhileUnavailable();
       return;
     }
-    const envelope = envelopeOrReport(this.nodeId, message, (error) => this.#report(error));
+    const envelope = envelopeOrReport(this.nodeId, message, (error) => this.report(error));
     if (envelope === null) return;
     this.stats.forwarded += 1;
-    this.#publisher.publish(this.channel, envelope).catch((error: unknown) => {
-      this.#report(new RedisAdapterError('ERR_REDIS_PUBLISH', `PUBLISH to ${this.channel} failed`, { cause: error }));
+    this.publisher.publish(this.channel, envelope).catch((error: unknown) => {
+      this.report(new RedisAdapterError('ERR_REDIS_PUBLISH', `PUBLISH to ${this.channel} failed`, { cause: error }));
     });
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#local = undefined;
-    this.#health?.stop();
-    for (const unwatch of this.#unwatch.splice(0)) unwatch();
-    if (this.#subscriber.isReady()) await this.#subscriber.unsubscribe(this.channel).catch(() => {});
+    if (this.closed) return;
+    this.closed = true;
+    this.local = undefined;
+    this.health?.stop();
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
+    if (this.subscriber.isReady()) await this.subscriber.unsubscribe(this.channel).catch(() => {});
   }
 
-  #subscribe(): Promise<void> {
+  private subscribe(): Promise<void> {
     // Promise.resolve().then turns a synchronous throw (e.g. node-redis's "client is closed") into
     // a rejection, so every failure takes one path.
     return Promise.resolve()
-      .then(() => this.#subscriber.subscribe(this.channel, (envelope) => this.#receive(envelope)))
+      .then(() => this.subscriber.subscribe(this.channel, (envelope) => this.receive(envelope)))
       .then(
         () => {
-          if (!this.#closed) this.emit('subscribed');
+          if (!this.closed) this.emit('subscribed');
         },
         (error: unknown) => {
-          this.#report(new RedisAdapterError('ERR_REDIS_SUBSCRIBE', `SUBSCRIBE to ${this.channel} failed`, { cause: error }));
+          this.report(new RedisAdapterError('ERR_REDIS_SUBSCRIBE', `SUBSCRIBE to ${this.channel} failed`, { cause: error }));
           throw error;
         },
       );
   }
 
-  #receive(envelope: Buffer): void {
-    const local = this.#local;
+  private receive(envelope: Buffer): void {
+    const local = this.local;
     if (local === undefined) return;
     const decoded = decodeEnvelope(envelope);
     if ('malformed' in decoded) {
-      this.#report(new RedisAdapterError('ERR_MALFORMED_ENVELOPE', `ignored a message on ${this.channel}: ${decoded.malformed}`));
+      this.report(new RedisAdapterError('ERR_MALFORMED_ENVELOPE', `ignored a message on ${this.channel}: ${decoded.malformed}`));
       return;
     }
     if (decoded.nodeId.equals(this.nodeId)) return;
@@ -195,32 +195,32 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Sc
     try {
       deliverLocally(local, message);
     } catch (error) {
-      this.#report(new RedisAdapterError('ERR_LOCAL_DELIVERY', 'delivering a message from another node failed', { cause: error }));
+      this.report(new RedisAdapterError('ERR_LOCAL_DELIVERY', 'delivering a message from another node failed', { cause: error }));
     }
   }
 
-  #dropWhileUnavailable(): void {
+  private dropWhileUnavailable(): void {
     this.stats.droppedWhileUnavailable += 1;
-    if (this.#outageReported) return;
-    this.#outageReported = true;
-    this.#report(
+    if (this.outageReported) return;
+    this.outageReported = true;
+    this.report(
       new RedisAdapterError('ERR_REDIS_UNAVAILABLE', 'Redis publisher is disconnected; messages stay local until it is back'),
     );
   }
 
-  #onHealth(healthy: boolean, silentMs: number): void {
+  private onHealth(healthy: boolean, silentMs: number): void {
     if (healthy) {
-      this.#outageReported = false;
+      this.outageReported = false;
       this.emit('recovered');
       return;
     }
     // The drop report that follows belongs to this outage: say it once, here.
-    this.#outageReported = true;
+    this.outageReported = true;
     this.emit('degraded', silentMs);
-    this.#report(new RedisAdapterError('ERR_REDIS_UNRESPONSIVE', `Redis did not answer PING within ${silentMs} ms; messages stay local`));
+    this.report(new RedisAdapterError('ERR_REDIS_UNRESPONSIVE', `Redis did not answer PING within ${silentMs} ms; messages stay local`));
   }
 
-  #report(error: RedisAdapterError): void {
+  private report(error: RedisAdapterError): void {
     // An 'error' without a listener would throw, and forward() runs inside the user's broadcast():
     // a Redis outage must never break local delivery.
     if (this.listenerCount('error') > 0) this.emit('error', error);
