@@ -4,10 +4,18 @@
 // builds the event object, so both styles see the same order.
 
 import type { EventEmitter } from 'node:events';
-import type { WebSocket } from './websocket.js';
 import type { Data } from './websocket-events.js';
 
 export type BrowserEventType = 'open' | 'message' | 'close' | 'error';
+
+/**
+ * What dispatches the events, registered from above: websocket.ts adds `target: WebSocket` with a
+ * `declare module` augmentation, so that `event.target` is typed as the WebSocket class while this
+ * file, which the class imports, never imports it back.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by augmentation
+export interface EventTargetRegistry {}
+type DispatchTarget = EventTargetRegistry extends { target: infer Target } ? Target : unknown;
 
 // The event classes follow ws's: constructed as (type, init) like the DOM's, read-only attributes
 // as enumerable accessors on the prototype, and `target` set when the event is dispatched. Their
@@ -35,8 +43,8 @@ export class Event {
     return slots(this)[kType] as string;
   }
   /** The WebSocket that dispatched the event (null until it is dispatched). */
-  get target(): WebSocket {
-    return slots(this)[kTarget] as WebSocket;
+  get target(): DispatchTarget {
+    return slots(this)[kTarget] as DispatchTarget;
   }
 }
 

@@ -8,11 +8,11 @@ export { WebSocket, WebSocketServer, createWebSocketStream };
 export { Sender, Receiver, PerMessageDeflate, extension, subprotocol } from './ws-compat/index.js';
 /** ws exports the server class under this name too. */
 export { WebSocketServer as Server };
-export type { ClientOptions, SendOptions, BinaryType } from './websocket.js';
+export type { ClientOptions, FinishRequestCallback, SendOptions, BinaryType } from './websocket.js';
 export type { UpgradeRequest, VerifyClientCallback } from './server/websocket-server.js';
 // The names ws's types export (issue 11), so that `import { type RawData } from 'ws6455'` compiles as with ws.
 export type { ServerOptions, VerifyClientInfo, VerifyClientCallbackSync, VerifyClientCallbackAsync, WebSocketServerEvents } from './server/server-types.js';
-export type { RawData, Data, CertMeta, BufferLike, FinishRequestCallback, WebSocketEvents, WebSocketEventMap, EventListenerOptions } from './websocket-events.js';
+export type { RawData, Data, CertMeta, BufferLike, WebSocketEvents, WebSocketEventMap, EventListenerOptions } from './websocket-events.js';
 export type { AddressInfo } from 'node:net';
 export type { BroadcastOptions, BroadcastReport } from './server/broadcast.js';
 export type { HeartbeatOptions } from './server/heartbeat.js';

@@ -6,7 +6,6 @@
 
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { CloseEvent, ErrorEvent, Event, MessageEvent } from './event-target.js';
-import type { WebSocket } from './websocket.js';
 
 /**
  * A received message as 'message' hands it: a Buffer (binaryType 'nodebuffer', the default), an
@@ -20,9 +19,6 @@ export type Data = string | Buffer | ArrayBuffer | Buffer[];
 
 /** What the TLS options accept for certificates and keys. */
 export type CertMeta = string | string[] | Buffer | Buffer[];
-
-/** The client's finishRequest option: set headers on the request, then call `request.end()`. */
-export type FinishRequestCallback = (request: ClientRequest, websocket: WebSocket) => void;
 
 /** The Node-style events of a WebSocket and the arguments their listeners get. */
 export interface WebSocketEvents {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { connectClient, type ClientHandshake } from './client/connect.js';
-import type { ClientOptions } from './client/client-options.js';
+import type { ClientOptionsFor } from './client/client-options.js';
 import { defineWsShape, type BinaryType, type ReadyState, type SendOptions, type SocketSettings } from './websocket-options.js';
 import { Connection, notOpenError, type ConnectionHandler, type SendCallback } from './transport/connection.js';
 import { Session, SessionState } from './protocol/session.js';
@@ -22,8 +22,13 @@ import { checkCloseArguments, controlPayload, convertBinary, isBlob, normalizeMe
 import { acceptingServerOf, installTopicsApi } from './accepting-server.js';
 import { installWsInternals } from './ws-compat/internals.js';
 
-export type { ClientOptions } from './client/client-options.js';
 export { ReadyState, type BinaryType, type SendOptions, type SocketSettings } from './websocket-options.js';
+
+/** Options of `new WebSocket(url, protocols, options)` (the client). */
+export interface ClientOptions extends ClientOptionsFor<WebSocket> {}
+
+/** The client's finishRequest option: set headers on the request, then call `request.end()`. */
+export type FinishRequestCallback = (request: Http.ClientRequest, websocket: WebSocket) => void;
 
 export class WebSocket extends EventEmitter implements ConnectionHandler {
   // Read-only on the class and its prototype, as in ws (defineWsShape below), not copied into instances.
@@ -382,7 +387,7 @@ export declare namespace WebSocket {
   export type WebSocketEventMap = Events.WebSocketEventMap;
   export type WebSocketEvents = Events.WebSocketEvents;
   export type PerMessageDeflateOptions = import('./handshake/permessage-deflate.js').PerMessageDeflateOptions;
-  export type FinishRequestCallback = Events.FinishRequestCallback;
+  export type FinishRequestCallback = FinishRequestCallbackOfWs;
   export type VerifyClientCallbackSync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerTypes.VerifyClientCallbackSync<Request>;
   export type VerifyClientCallbackAsync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerTypes.VerifyClientCallbackAsync<Request>;
   export type ServerOptions<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerTypes.ServerOptions<T, U>;
@@ -391,6 +396,14 @@ export declare namespace WebSocket {
 }
 type ServerOfWs<T extends typeof WebSocket, U extends typeof Http.IncomingMessage> = WebSocketServer<T, U>;
 type ClientOptionsOfWs = ClientOptions;
+type FinishRequestCallbackOfWs = FinishRequestCallback;
+
+// event.target is this class (event-target.ts).
+declare module './event-target.js' {
+  interface EventTargetRegistry {
+    target: WebSocket;
+  }
+}
 
 function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {
   if (error !== null) ws.reportError(error);

@@ -1,14 +1,15 @@
 // The client's options (`new WebSocket(url, protocols, options)`): the core ones, how the request
 // is made (agent, auth, finishRequest), masking (generateMask), and ws 8.21+ receiver limits that
-// ws6455 accepts.
+// ws6455 accepts. Generic in the socket that finishRequest is given: websocket.ts declares the
+// public ClientOptions with its WebSocket class, src/client/ works with the HandshakeHost it sees.
 
 import type { Agent, ClientRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
-import type { WebSocket } from '../websocket.js';
+import type { HandshakeHost } from './host.js';
 
-export interface ClientRequestOptions {
+export interface ClientRequestOptions<Socket> {
   /**
    * An http(s).Agent (e.g. a proxy agent): the handshake is then made with http.request through
    * it, as ws does, so `agent.addRequest` runs. Default: none (a direct connection).
@@ -20,7 +21,7 @@ export interface ClientRequestOptions {
    * Called with the handshake's http.ClientRequest before it is ended; it must call
    * `request.end()`. Default: none (the request is ended at once).
    */
-  finishRequest?: (request: ClientRequest, websocket: WebSocket) => void;
+  finishRequest?: (request: ClientRequest, websocket: Socket) => void;
   /** Fills the 4-byte masking key of each frame (e.g. zeros for tests). Default: random keys. */
   generateMask?: (mask: Buffer) => void;
   /**
@@ -37,8 +38,8 @@ export interface ClientRequestOptions {
   maxFragments?: number;
 }
 
-/** Options of `new WebSocket(url, protocols, options)` (the client). */
-export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'>, ClientRequestOptions {
+/** Options of `new WebSocket(url, protocols, options)` (the client), finishRequest receiving a `Socket`. */
+export interface ClientOptionsFor<Socket> extends SecureContextOptions, Omit<TlsConnectionOptions, 'timeout'>, ClientRequestOptions<Socket> {
   /** Fail the handshake if it has not completed within this many ms. Default: no limit. */
   handshakeTimeout?: number;
   /** permessage-deflate offer: true (default) offers it with default parameters, false offers nothing. */
@@ -71,3 +72,6 @@ export interface ClientOptions extends SecureContextOptions, Omit<TlsConnectionO
   localAddress?: string;
   family?: number;
 }
+
+/** The options as src/client/ handles them: finishRequest is given the WebSocket as its handshake host. */
+export type HandshakeOptions = ClientOptionsFor<HandshakeHost>;

@@ -7,12 +7,12 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { ClientOptions } from './client-options.js';
+import type { HandshakeOptions } from './client-options.js';
 import type { Target } from './url.js';
 import type { RequestHeaders } from './request-headers.js';
 
 /** Options a socket is opened with: the user's (TLS settings, localAddress…) plus the target. */
-function connectOptions(target: Target, options: ClientOptions): Record<string, unknown> {
+function connectOptions(target: Target, options: HandshakeOptions): Record<string, unknown> {
   const result: Record<string, unknown> = { ...options, host: target.host, port: target.port };
   delete result.timeout;
   delete result.agent;
@@ -22,7 +22,7 @@ function connectOptions(target: Target, options: ClientOptions): Record<string, 
   return result;
 }
 
-export function openSocket(target: Target, options: ClientOptions): Duplex {
+export function openSocket(target: Target, options: HandshakeOptions): Duplex {
   const settings = connectOptions(target, options);
   if (options.createConnection) return options.createConnection(settings);
   if (target.socketPath !== undefined) return net.connect({ path: target.socketPath });
@@ -30,11 +30,11 @@ export function openSocket(target: Target, options: ClientOptions): Duplex {
 }
 
 /** Whether this handshake must go through http.request (ws's only path) rather than a direct socket. */
-export function needsHttpRequest(options: ClientOptions): boolean {
+export function needsHttpRequest(options: HandshakeOptions): boolean {
   return (options.agent !== undefined && options.agent !== false) || options.finishRequest !== undefined;
 }
 
-export function openRequest(target: Target, options: ClientOptions, headers: RequestHeaders, auth: string | undefined): http.ClientRequest {
+export function openRequest(target: Target, options: HandshakeOptions, headers: RequestHeaders, auth: string | undefined): http.ClientRequest {
   const request = target.secure ? https.request : http.request;
   const settings: Record<string, unknown> = {
     ...connectOptions(target, options),

@@ -12,9 +12,9 @@ import { HttpHeadParser, type HttpHead } from '../handshake/http-parser.js';
 import { acceptServerResponse } from '../handshake/permessage-deflate.js';
 import { headerHasToken } from '../handshake/tokens.js';
 import { PerMessageDeflate } from '../transport/deflate-codec.js';
-import type { WebSocket } from '../websocket.js';
 import { needsHttpRequest, openRequest, openSocket } from './dial.js';
 import { HandshakeRequest, type RequestOwner } from './handshake-request.js';
+import type { HandshakeHost } from './host.js';
 import type { ClientPlan } from './options.js';
 import { handshakeHeaders, type RequestHeaders } from './request-headers.js';
 import { ResponseBody } from './response-body.js';
@@ -53,7 +53,7 @@ export class ClientHandshake implements RequestOwner {
   private body: ResponseBody | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: HandshakeHost,
     readonly plan: ClientPlan,
     readonly redirects: number,
   ) {

@@ -7,7 +7,7 @@ import { unescape } from 'node:querystring';
 import { buildClientOffer, validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { codedTypeError, invalidArgType, outOfRange } from '../errors.js';
 import { parseTarget, validateProtocols, type Target } from './url.js';
-import type { ClientOptions } from './client-options.js';
+import type { HandshakeOptions } from './client-options.js';
 
 /** RFC 6455 is version 13; 8 is the hybi-08 draft, which ws still offers on request. */
 const PROTOCOL_VERSIONS = [8, 13] as const;
@@ -17,7 +17,7 @@ export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 export interface ClientPlan {
   target: Target;
   protocols: string[];
-  options: ClientOptions;
+  options: HandshakeOptions;
   protocolVersion: ProtocolVersion;
   /** permessage-deflate options, or null when compression is not offered. */
   deflate: PerMessageDeflateOptions | null;
@@ -29,7 +29,7 @@ export interface ClientPlan {
   handshakeTimeout: number;
 }
 
-export function planClient(address: string | URL, protocols: string[], options: ClientOptions): ClientPlan {
+export function planClient(address: string | URL, protocols: string[], options: HandshakeOptions): ClientPlan {
   const protocolVersion = options.protocolVersion ?? 13;
   if (!(PROTOCOL_VERSIONS as readonly unknown[]).includes(protocolVersion)) {
     throw new RangeError(`Unsupported protocol version: ${String(protocolVersion)} (supported versions: ${PROTOCOL_VERSIONS.join(', ')})`);
@@ -53,7 +53,7 @@ export function planClient(address: string | URL, protocols: string[], options: 
   };
 }
 
-function deflateOptions(options: ClientOptions): PerMessageDeflateOptions | null {
+function deflateOptions(options: HandshakeOptions): PerMessageDeflateOptions | null {
   const setting = options.perMessageDeflate ?? true;
   if (setting === false) return null;
   const deflate = setting === true ? {} : setting;
@@ -73,7 +73,7 @@ function timeoutOption(value: unknown): number {
 }
 
 /** What node's http.request throws for a header it cannot write (CR/LF, a non-token name, undefined). */
-function validateHeaders(options: ClientOptions): void {
+function validateHeaders(options: HandshakeOptions): void {
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     validateHeaderName(name);
     for (const single of Array.isArray(value) ? value : [value]) validateHeaderValue(name, single as string);
@@ -84,7 +84,7 @@ function validateHeaders(options: ClientOptions): void {
 }
 
 /** The agent and the user's functions, which would otherwise fail only once dialing. */
-function validateCallbacks(options: ClientOptions): void {
+function validateCallbacks(options: HandshakeOptions): void {
   const agent: unknown = options.agent;
   if (agent !== undefined && agent !== null && agent !== false && typeof (agent as { addRequest?: unknown }).addRequest !== 'function') {
     throw invalidArgType('options.agent', 'Agent-like Object, undefined, or false', agent);
@@ -98,7 +98,7 @@ function validateCallbacks(options: ClientOptions): void {
 }
 
 /** Sizes and counts: a wrong one would only show up on a live connection, so it is refused now. */
-function validateNumbers(options: ClientOptions): void {
+function validateNumbers(options: HandshakeOptions): void {
   for (const name of ['maxPayload', 'maxRedirects', 'closeTimeout', 'maxBufferedAmount', 'maxBufferedChunks', 'maxFragments'] as const) {
     const value: unknown = options[name];
     if (value === undefined) continue;

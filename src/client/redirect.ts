@@ -1,12 +1,12 @@
 // Following a 3xx (the followRedirects option): where the next attempt goes and which
 // credentials may go along. The attempt itself is started by handshake.ts.
 
-import type { WebSocket } from '../websocket.js';
+import type { HandshakeHost } from './host.js';
 import { urlCredentials, type ClientPlan } from './options.js';
 import { parseTarget, sameOriginOptions, type Target } from './url.js';
 
 /** The next attempt's plan; throws ws's SyntaxError for a Location that is not a usable URL. */
-export function redirectPlan(ws: WebSocket, previous: ClientPlan, location: string): ClientPlan {
+export function redirectPlan(ws: HandshakeHost, previous: ClientPlan, location: string): ClientPlan {
   let url: URL;
   try {
     url = new URL(location, previous.target.url);

@@ -2,7 +2,7 @@
 // request path and Host header, ws+unix: socket paths, and what a redirect may carry along.
 
 import { isToken } from '../handshake/tokens.js';
-import type { ClientOptions } from './client-options.js';
+import type { HandshakeOptions } from './client-options.js';
 
 export interface Target {
   secure: boolean;
@@ -59,7 +59,7 @@ export function validateProtocols(protocols: string[]): void {
 }
 
 /** Credentials must not travel to another host on a redirect, nor from wss: down to ws:. */
-export function sameOriginOptions(options: ClientOptions, from: Target, to: Target): ClientOptions {
+export function sameOriginOptions(options: HandshakeOptions, from: Target, to: Target): HandshakeOptions {
   const downgrade = from.secure && !to.secure;
   if ((from.url.host === to.url.host && !downgrade) || options.headers === undefined) return options;
   const headers: Record<string, string | string[] | number> = {};
