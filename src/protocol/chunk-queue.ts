@@ -1,8 +1,5 @@
 // Received bytes kept as the list of chunks they arrived in. Nothing is concatenated up front:
 // a read that lies in one chunk is a view into it, and only a read spanning chunks copies.
-// A chunk can also be *borrowed*: memory the caller reuses for its next read (transport/
-// shared-read-buffer.ts). Bytes taken from it are copies, and release() copies what is left of it,
-// so nothing handed out or kept ever points into the caller's memory.
 import { applyMask } from './mask.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -20,8 +17,6 @@ export class ChunkQueue {
   /** Read position inside chunks[head]. */
   private offset = 0;
   private total = 0;
-  /** The chunk of pushBorrowed until release(): never handed out as a view, never kept. */
-  private borrowed: Buffer | null = null;
 
   /** Bytes queued and not yet consumed. */
   get length(): number {
@@ -32,26 +27,6 @@ export class ChunkQueue {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.total += chunk.length;
-  }
-
-  /** Queue bytes whose memory the caller reuses after release(). */
-  pushBorrowed(chunk: Buffer): void {
-    this.push(chunk);
-    if (chunk.length > 0) this.borrowed = chunk;
-  }
-
-  /** End of the borrow: the unconsumed rest of the borrowed chunk becomes a copy of its own. */
-  release(): void {
-    const borrowed = this.borrowed;
-    if (borrowed === null) return;
-    this.borrowed = null;
-    const last = this.chunks.length - 1;
-    if (last < this.head || this.chunks[last] !== borrowed) return;
-    const start = last === this.head ? this.offset : 0;
-    const rest = Buffer.allocUnsafe(borrowed.length - start);
-    borrowed.copy(rest, 0, start);
-    this.chunks[last] = rest;
-    if (last === this.head) this.offset = 0;
   }
 
   /** The byte `index` positions past the read position; the caller checks `length` first. */
@@ -94,7 +69,7 @@ export class ChunkQueue {
     if (count === 0) return EMPTY;
     const first = this.chunks[this.head]!;
     const end = this.offset + count;
-    if (end <= first.length && first !== this.borrowed) {
+    if (end <= first.length) {
       const view = first.subarray(this.offset, end);
       this.total -= count;
       if (end === first.length) this.advanceChunk();
@@ -110,7 +85,7 @@ export class ChunkQueue {
    */
   takeUnmasked(count: number, key: Buffer): Buffer {
     const first = this.chunks[this.head];
-    if (first === undefined || (this.offset + count <= first.length && first !== this.borrowed)) {
+    if (first === undefined || this.offset + count <= first.length) {
       const view = this.take(count);
       applyMask(view, key, view, 0, 0, count);
       return view;
@@ -145,27 +120,18 @@ export class ChunkQueue {
 
   private takeSpanning(count: number, key?: Buffer): Buffer {
     const output = Buffer.allocUnsafe(count);
-    this.takeInto(output, 0, count, key);
-    return output;
-  }
-
-  /**
-   * Move the next `count` bytes (count ≤ length) into `output` from `outputOffset` on, unmasked
-   * with `key` when given; `outputOffset` is also the key phase (output holds a frame's payload).
-   */
-  takeInto(output: Buffer, outputOffset: number, count: number, key?: Buffer): void {
     let written = 0;
     while (written < count) {
       const chunk = this.chunks[this.head]!;
       const length = Math.min(chunk.length - this.offset, count - written);
-      const at = outputOffset + written;
-      if (key === undefined) chunk.copy(output, at, this.offset, this.offset + length);
-      else applyMask(chunk, rotatedKey(key, at), output, at, this.offset, length);
+      if (key === undefined) chunk.copy(output, written, this.offset, this.offset + length);
+      else applyMask(chunk, rotatedKey(key, written), output, written, this.offset, length);
       written += length;
       this.offset += length;
       if (this.offset === chunk.length) this.advanceChunk();
     }
     this.total -= count;
+    return output;
   }
 
   private advanceChunk(): void {

@@ -58,11 +58,6 @@ export class FrameParser {
   // From the shared pool (allocUnsafe): a Buffer of its own per connection costs an ArrayBuffer.
   private readonly maskKey = Buffer.allocUnsafe(4);
 
-  // A payload that arrives over several borrowed reads is gathered in its final buffer as it
-  // comes (one copy), instead of each read's rest being copied and then copied again.
-  private assembly: Buffer | null = null;
-  private assembled = 0;
-
   // The data message in progress across fragments (§5.4).
   private messageInProgress = false;
   private messageLength = 0;
@@ -75,7 +70,7 @@ export class FrameParser {
 
   /** Bytes received but not yet consumed. */
   get bufferedBytes(): number {
-    return this.queue.length + this.assembled;
+    return this.queue.length;
   }
 
   /** Allow changing allowRsv1 after the handshake settled it. */
@@ -86,36 +81,6 @@ export class FrameParser {
   /** Queue received bytes (kept as a list of chunks; no concatenation up front). */
   push(chunk: Buffer): void {
     this.queue.push(chunk);
-  }
-
-  /** Queue bytes whose memory the caller reuses once release() returns. */
-  pushBorrowed(chunk: Buffer): void {
-    this.queue.pushBorrowed(chunk);
-  }
-
-  /**
-   * The caller takes its memory back: keep copies of what was not consumed. A frame's payload
-   * that has begun to arrive moves into a buffer of the payload's size, once at least half of it
-   * is here: memory stays within twice what the peer has sent (§10.4), however large a length
-   * the header announced.
-   */
-  release(): void {
-    if (this.state === ParserState.Payload && this.assembly === null) {
-      const arrived = Math.min(this.queue.length, this.payloadLength);
-      if (arrived > 0 && arrived * 2 >= this.payloadLength) {
-        this.assembly = Buffer.allocUnsafe(this.payloadLength);
-        this.gather();
-      }
-    }
-    this.queue.release();
-  }
-
-  /** Move what has arrived of the payload into the assembly buffer. */
-  private gather(): void {
-    const count = Math.min(this.queue.length, this.payloadLength - this.assembled);
-    if (count === 0) return;
-    this.queue.takeInto(this.assembly!, this.assembled, count, this.masked ? this.maskKey : undefined);
-    this.assembled += count;
   }
 
   /**
@@ -260,45 +225,19 @@ export class FrameParser {
    */
   pendingFrame(): { opcode: number; rsv1: boolean; received: number } | null {
     if (this.state !== ParserState.Payload) return null;
-    const received = this.assembled + Math.min(this.queue.length, this.payloadLength - this.assembled);
-    return { opcode: this.opcode, rsv1: this.rsv1, received };
+    return { opcode: this.opcode, rsv1: this.rsv1, received: Math.min(this.queue.length, this.payloadLength) };
   }
 
-  /**
-   * Payload bytes [from, to) of the pending frame, unmasked (to ≤ its received bytes): a copy,
-   * or a view of the assembly buffer, whose bytes never change again.
-   */
+  /** An unmasked copy of payload bytes [from, to) of the pending frame (to ≤ its received bytes). */
   peekPayload(from: number, to: number): Buffer {
-    const key = this.masked ? this.maskKey : undefined;
-    const assembled = this.assembled;
-    if (assembled === 0) return this.queue.peekCopy(from, to, key);
-    if (to <= assembled) return this.assembly!.subarray(from, to);
-    if (from >= assembled) return this.queue.peekCopy(from - assembled, to - assembled, rotatedKey(key, assembled));
-    return Buffer.concat([this.assembly!.subarray(from, assembled), this.queue.peekCopy(0, to - assembled, rotatedKey(key, assembled))]);
+    return this.queue.peekCopy(from, to, this.masked ? this.maskKey : undefined);
   }
 
   private readPayload(): Frame | null {
     const length = this.payloadLength;
-    let payload: Buffer;
-    if (this.assembly !== null) {
-      this.gather();
-      if (this.assembled < length) return null;
-      payload = this.assembly;
-      this.assembly = null;
-      this.assembled = 0;
-    } else {
-      if (this.queue.length < length) return null;
-      payload = this.masked ? this.queue.takeUnmasked(length, this.maskKey) : this.queue.take(length);
-    }
+    if (this.queue.length < length) return null;
+    const payload = this.masked ? this.queue.takeUnmasked(length, this.maskKey) : this.queue.take(length);
     this.state = ParserState.Header;
     return { fin: this.fin, rsv1: this.rsv1, opcode: this.opcode, payload };
   }
-}
-
-/** The masking key as seen from payload byte `position` (a fresh copy: the parser's key stays). */
-function rotatedKey(key: Buffer | undefined, position: number): Buffer | undefined {
-  if (key === undefined || (position & 3) === 0) return key;
-  const rotated = Buffer.allocUnsafe(4);
-  for (let i = 0; i < 4; i++) rotated[i] = key[(i + position) & 3]!;
-  return rotated;
 }

@@ -121,15 +121,6 @@ export class MessageReader {
     this.parser.push(chunk);
   }
 
-  /** Bytes whose memory the caller reuses once release() returns (see FrameParser.release). */
-  pushBorrowed(chunk: Buffer): void {
-    this.parser.pushBorrowed(chunk);
-  }
-
-  release(): void {
-    this.parser.release();
-  }
-
   /**
    * Next event or null when more bytes are needed. After a 'compressed' event with fin=false the
    * caller may keep calling next() (further 'compressed' events follow); after a violation it

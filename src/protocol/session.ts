@@ -171,20 +171,6 @@ export class Session {
     this.reader.push(chunk);
   }
 
-  /**
-   * Bytes in memory the transport reuses for its next read: read events from them, then call
-   * releaseBorrowed() before that memory changes. Nothing handed out points into it.
-   */
-  receiveBorrowed(chunk: Buffer): void {
-    if (this.closeReceived || this.failed || this.reader === null || this.stateValue === SessionState.Closed) return;
-    this.reader.pushBorrowed(chunk);
-  }
-
-  /** The borrowed bytes not yet read as events are copied; the transport may reuse its memory. */
-  releaseBorrowed(): void {
-    this.reader?.release();
-  }
-
   /** Bytes still waiting in the frame parser (for read backpressure). */
   get bufferedBytes(): number {
     return this.reader?.bufferedBytes ?? 0;

@@ -281,19 +281,6 @@ export class Connection extends Outbound implements SocketEventSink {
     this.receive(chunk);
   }
 
-  /** @internal */
-  onSocketBorrowedData(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.heardFrom = true;
-    this.session.receiveBorrowed(chunk);
-    try {
-      this.processReceived();
-    } finally {
-      // Also when a listener threw: the next read overwrites these bytes.
-      this.session.releaseBorrowed();
-    }
-  }
-
   /** @internal the peer sent FIN: nothing more will arrive, so finish our side too. */
   onSocketEnd(): void {
     this.session.receiveEof();

@@ -2,13 +2,10 @@
 // symbol-keyed field: a connection costs no closures (memory per connection is the cost at scale).
 
 import type { Duplex } from 'node:stream';
-import { readIntoSharedBuffer } from './shared-read-buffer.js';
 
 /** What a bound socket's events are delivered to. */
 export interface SocketEventSink {
   onSocketData(chunk: Buffer): void;
-  /** A read into the shared buffer: its bytes are valid only until this returns. */
-  onSocketBorrowedData(chunk: Buffer): void;
   onSocketEnd(): void;
   onSocketClose(): void;
   onSocketDrain(): void;
@@ -19,9 +16,6 @@ type BoundSocket = Duplex & { [kSink]?: SocketEventSink };
 
 function onData(this: BoundSocket, chunk: Buffer): void {
   this[kSink]?.onSocketData(chunk);
-}
-function onBorrowedRead(this: BoundSocket, length: number, buffer: Buffer): void {
-  this[kSink]?.onSocketBorrowedData(buffer.subarray(0, length));
 }
 function onEnd(this: BoundSocket): void {
   this[kSink]?.onSocketEnd();
@@ -41,9 +35,7 @@ function onError(this: BoundSocket): void {
 /** Deliver the socket's events to `sink`; Nagle off (frames are already batched by corking). */
 export function bindSocket(socket: Duplex, sink: SocketEventSink): void {
   (socket as BoundSocket)[kSink] = sink;
-  // 'data' still brings what was read before the switch to the shared buffer (if any).
   socket.on('data', onData);
-  readIntoSharedBuffer(socket, onBorrowedRead);
   socket.on('end', onEnd);
   socket.on('close', onClose);
   socket.on('error', onError);
