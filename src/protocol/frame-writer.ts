@@ -1,6 +1,7 @@
 // Frame encoding (RFC 6455 §5.2): header with minimal 7/16/64-bit length, optional masking
 // (§5.3, clients only), fragmentation (§5.4).
 import { encodeClosePayload } from './close.js';
+import { maskIntoPool } from './frame-pool.js';
 import { applyMask, randomMaskKey } from './mask.js';
 import { Opcode } from './opcodes.js';
 
@@ -103,7 +104,9 @@ function resolveMaskKey(mask: boolean | Buffer | undefined): Buffer | undefined 
 /**
  * The frame as a list of buffers ready for writev/cork: [header+payload] in one buffer when the
  * payload is small (≤ SINGLE_BUFFER_THRESHOLD) or masked, else [header, payload]. When masked,
- * the payload is copied while masking, never mutated: the caller's buffer stays intact.
+ * the payload is copied while masking, never mutated: the caller's buffer stays intact. A masked
+ * frame larger than a slab's share is built in the frame pool (frame-pool.ts): whoever writes it
+ * hands it back with releasePooledFrame once the socket is done with it (the send queue does).
  */
 export function encodeFrame(payload: Buffer, options: FrameOptions): Buffer[] {
   const maskKey = resolveMaskKey(options.mask);
@@ -112,10 +115,18 @@ export function encodeFrame(payload: Buffer, options: FrameOptions): Buffer[] {
   const length = payload.length;
   const headerLength = frameHeaderLength(length, maskKey !== undefined);
   // Masking copies the payload anyway, so the header rides along in the same allocation.
-  if (maskKey === undefined && length > SINGLE_BUFFER_THRESHOLD) {
-    const header = allocateFrame(headerLength);
-    writeFrameHeader(header, 0, length, options.opcode, fin, rsv1, undefined);
-    return [header, payload];
+  if (maskKey === undefined) {
+    if (length > SINGLE_BUFFER_THRESHOLD) {
+      const header = allocateFrame(headerLength);
+      writeFrameHeader(header, 0, length, options.opcode, fin, rsv1, undefined);
+      return [header, payload];
+    }
+  } else if (headerLength + length > SLAB_FRAME_MAX) {
+    const frame = maskIntoPool(payload, headerLength, maskKey);
+    if (frame !== null) {
+      writeFrameHeader(frame, 0, length, options.opcode, fin, rsv1, maskKey);
+      return [frame];
+    }
   }
   return [buildSingleBuffer(payload, options.opcode, fin, rsv1, maskKey, headerLength)];
 }

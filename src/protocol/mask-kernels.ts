@@ -69,22 +69,42 @@ const WASM_MASK_MODULE = Uint8Array.from([
 ]);
 
 interface WasmMask {
+  /** The module's first 64 KiB page: maskWasm's scratch space. */
   memory: Uint8Array;
+  /** The whole memory, scratch page and frame region (frame-pool.ts). */
+  all: Uint8Array;
   mask: (at: number, end: number, key: number) => void;
 }
 
 /** The slice of the WebAssembly JS API used here (lib ES2022 and @types/node 20 do not type it). */
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { memory: { buffer: ArrayBuffer }; mask: WasmMask['mask'] } };
+  Instance: new (module: object) => {
+    exports: { memory: { buffer: ArrayBuffer; grow(pages: number): number }; mask: WasmMask['mask'] };
+  };
 }
+
+const WASM_PAGE = 64 * 1024;
+/**
+ * Pages after the scratch page where frame-pool.ts keeps outgoing masked frames (8 MiB). The
+ * memory grows to its final size here, once, before any view of it exists: growing later would
+ * detach the ArrayBuffer under frames still queued for a socket. Pages the pool never uses are
+ * never touched, so they cost address space, not resident memory.
+ */
+const FRAME_REGION_PAGES = 128;
 
 function instantiateWasmMask(): WasmMask | null {
   const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   if (api === undefined) return null;
   try {
     const { exports } = new api.Instance(new api.Module(WASM_MASK_MODULE));
-    return { memory: new Uint8Array(exports.memory.buffer), mask: exports.mask };
+    try {
+      exports.memory.grow(FRAME_REGION_PAGES);
+    } catch {
+      // No room to grow: masking works as before, the frame pool stays empty.
+    }
+    const buffer = exports.memory.buffer;
+    return { memory: new Uint8Array(buffer, 0, WASM_PAGE), all: new Uint8Array(buffer), mask: exports.mask };
   } catch {
     // A runtime without WebAssembly SIMD: the word loop serves instead.
     return null;
@@ -92,6 +112,23 @@ function instantiateWasmMask(): WasmMask | null {
 }
 
 const wasmMask = instantiateWasmMask();
+
+/**
+ * The part of the WebAssembly memory past the scratch page, for frames masked in place
+ * (frame-pool.ts): `bytes` views the whole memory, the region is [start, bytes.length).
+ * `maskInPlace(at, end, keyWord)` XORs every 16-byte unit from `at` while below `end`, so it
+ * may touch up to 15 bytes past `end`. null without WebAssembly SIMD.
+ */
+export const wasmFrameRegion: {
+  bytes: Uint8Array;
+  start: number;
+  maskInPlace: (at: number, end: number, keyWord: number) => void;
+} | null = wasmMask === null ? null : { bytes: wasmMask.all, start: WASM_PAGE, maskInPlace: wasmMask.mask };
+
+/** The key as the little-endian 32-bit word the module splats (wasm memory is little-endian). */
+export function wasmKeyWord(key: Uint8Array): number {
+  return key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24);
+}
 
 /** Whether the SIMD kernel is available on this runtime. */
 export const hasWasmMask = wasmMask !== null;
@@ -117,8 +154,7 @@ export function maskWasm(
     return;
   }
   const { memory, mask } = wasmMask;
-  // Wasm memory is little-endian whatever the host: key[0] is the lowest byte.
-  const keyWord = key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24);
+  const keyWord = wasmKeyWord(key);
   // Whole 16-byte units keep the key phase at 0 from one block to the next.
   const simdLength = length & ~15;
   let done = 0;

@@ -4,7 +4,9 @@
 // in one write: frames lying back to back in memory (frame-writer.ts carves them from one slab)
 // are joined into one view without a copy, the rest leave corked, in one writev.
 
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { isPooledFrame, releasePooledFrame } from '../protocol/frame-pool.js';
 
 export type SendCallback = (error?: Error | null) => void;
 
@@ -15,6 +17,8 @@ interface QueuedFrame {
   size: number;
   callback: SendCallback | undefined;
   error: Error | null;
+  /** The connection closed before this entry was written: its buffers are dropped on arrival. */
+  dropped: boolean;
 }
 
 /** Fills a reserved place: the frame's buffers, or the error that kept them from being made. */
@@ -45,6 +49,8 @@ interface Batch {
   end: number;
   bytes: number;
   callbacks: SendCallback[] | null;
+  /** Frames from the frame pool in this batch, released once the socket has written them. */
+  pooled: Buffer[] | null;
 }
 
 export class SendQueue {
@@ -56,11 +62,19 @@ export class SendQueue {
   private batch: Batch | null = null;
   /** A nextTick flush is scheduled (for the batch and/or the cork). */
   private tickScheduled = false;
+  /**
+   * The socket is done with a chunk when it calls back: a net.Socket (TLS included) hands it to
+   * the kernel or to OpenSSL. Any other Duplex may keep the chunk itself (an in-memory pair
+   * passes it to its peer), so pooled frames reach it as copies.
+   */
+  private readonly writesBeforeCallback: boolean;
 
   constructor(
     private readonly socket: Duplex,
     private readonly owner: SendQueueOwner,
-  ) {}
+  ) {
+    this.writesBeforeCallback = socket instanceof Socket;
+  }
 
   /** Bytes not yet handed to the OS: our queue plus the socket's own buffer. */
   get bufferedAmount(): number {
@@ -78,16 +92,20 @@ export class SendQueue {
       this.write(buffers, callback);
       return;
     }
-    this.queue.push({ buffers, size, callback, error: null });
+    this.queue.push({ buffers, size, callback, error: null, dropped: false });
     this.queuedBytes += size;
   }
 
   /** Keep a place for a frame whose bytes come later; call the returned function with them. */
   reserve(size: number, callback: SendCallback | undefined): FillSlot {
-    const entry: QueuedFrame = { buffers: null, size, callback, error: null };
+    const entry: QueuedFrame = { buffers: null, size, callback, error: null, dropped: false };
     (this.queue ??= []).push(entry);
     this.queuedBytes += size;
     return (error, buffers) => {
+      if (entry.dropped) {
+        if (buffers !== undefined) releaseFrames(buffers);
+        return;
+      }
       if (error !== null || buffers === undefined) entry.error = error ?? new Error('No data');
       else entry.buffers = buffers;
       this.flush();
@@ -106,7 +124,11 @@ export class SendQueue {
     this.queue = null;
     this.queuedBytes = 0;
     if (queue === null) return;
-    for (const entry of queue) if (entry.callback) entry.callback(error);
+    for (const entry of queue) {
+      entry.dropped = true;
+      if (entry.buffers !== null) releaseFrames(entry.buffers);
+      if (entry.callback) entry.callback(error);
+    }
   }
 
   private flush(): void {
@@ -131,12 +153,21 @@ export class SendQueue {
   private write(buffers: Buffer[], callback: SendCallback | undefined): void {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
+      releaseFrames(buffers);
       if (callback) process.nextTick(callback, this.owner.notOpenError());
       return;
     }
     const last = buffers.length - 1;
+    // Pooled frames are always one buffer (frame-writer.ts).
+    let pooled = last === 0 && isPooledFrame(buffers[0]);
+    if (pooled && !this.writesBeforeCallback) {
+      const copy = Buffer.from(buffers[0]);
+      releasePooledFrame(buffers[0]);
+      buffers = [copy];
+      pooled = false;
+    }
     if (last === 0 && buffers[0].length < LARGE_WRITE) {
-      this.addToBatch(buffers[0], callback);
+      this.addToBatch(buffers[0], callback, pooled);
       return;
     }
     // Whatever was batched before this frame leaves before it.
@@ -147,7 +178,7 @@ export class SendQueue {
       if (this.corked) this.uncork();
       if (last > 0) socket.cork();
       for (let i = 0; i < last; i++) socket.write(buffers[i]);
-      socket.write(buffers[last], callback);
+      socket.write(buffers[last], pooled ? releaseAfterWrite(buffers[last], callback) : callback);
       if (last > 0) socket.uncork();
       return;
     }
@@ -167,20 +198,21 @@ export class SendQueue {
    * socket's high-water mark the batch leaves at once, so that send() returning false always
    * means the socket itself is full and will say 'drain'.
    */
-  private addToBatch(frame: Buffer, callback: SendCallback | undefined): void {
+  private addToBatch(frame: Buffer, callback: SendCallback | undefined, pooled: boolean): void {
     let batch = this.batch;
     if (batch !== null && (frame.buffer !== batch.first.buffer || frame.byteOffset !== batch.end)) {
       this.flushBatch();
       batch = null;
     }
     if (batch === null) {
-      batch = this.batch = { first: frame, end: frame.byteOffset + frame.length, bytes: frame.length, callbacks: null };
+      batch = this.batch = { first: frame, end: frame.byteOffset + frame.length, bytes: frame.length, callbacks: null, pooled: null };
       this.scheduleTick();
     } else {
       batch.end += frame.length;
       batch.bytes += frame.length;
     }
     if (callback !== undefined) (batch.callbacks ??= []).push(callback);
+    if (pooled) (batch.pooled ??= []).push(frame);
     const socket = this.socket;
     if (batch.bytes + socket.writableLength >= socket.writableHighWaterMark) this.flushBatch();
   }
@@ -201,13 +233,15 @@ export class SendQueue {
     }
     const first = batch.first;
     const bytes = first.length === batch.bytes ? first : Buffer.from(first.buffer, first.byteOffset, batch.bytes);
-    const callbacks = batch.callbacks;
+    const { callbacks, pooled } = batch;
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
+      if (pooled !== null) releaseFrames(pooled);
       if (callbacks !== null) for (const callback of callbacks) process.nextTick(callback, this.owner.notOpenError());
       return;
     }
-    if (callbacks === null) socket.write(bytes);
+    if (pooled !== null) socket.write(bytes, (error) => settleBatch(pooled, callbacks, error));
+    else if (callbacks === null) socket.write(bytes);
     else if (callbacks.length === 1) socket.write(bytes, callbacks[0]);
     else socket.write(bytes, (error) => callEach(callbacks, error));
   }
@@ -238,4 +272,21 @@ function endOfTick(queue: SendQueue): void {
 
 function callEach(callbacks: SendCallback[], error: Error | null | undefined): void {
   for (const callback of callbacks) callback(error);
+}
+
+function releaseFrames(buffers: Buffer[]): void {
+  for (const buffer of buffers) releasePooledFrame(buffer);
+}
+
+/** The socket calls back once it no longer reads the chunk, with or without an error. */
+function releaseAfterWrite(frame: Buffer, callback: SendCallback | undefined): SendCallback {
+  return (error) => {
+    releasePooledFrame(frame);
+    if (callback !== undefined) callback(error);
+  };
+}
+
+function settleBatch(pooled: Buffer[], callbacks: SendCallback[] | null, error: Error | null | undefined): void {
+  releaseFrames(pooled);
+  if (callbacks !== null) callEach(callbacks, error);
 }
