@@ -1,7 +1,7 @@
 // The server's side of the opening handshake (RFC 6455 §4.2): decide whether a parsed request is
 // a valid WebSocket upgrade, and write the 101 or the error response. Pure: strings in, strings out.
 
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpHead } from './http-parser.js';
 import { headerHasToken, isFieldValue, isToken, parseTokenList } from './tokens.js';
@@ -114,9 +114,19 @@ function isValidKey(key: string): boolean {
   return true;
 }
 
+/**
+ * One-shot SHA-1 to base64: crypto.hash (Node 20.12+) where it exists, 350-770 ns per key against
+ * 930-2,560 for createHash().update().digest() (/tmp micro-benchmark, 200,000 keys, Node 20.20).
+ */
+const sha1Base64: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha1', text, 'base64')
+    : (text) => crypto.createHash('sha1').update(text, 'latin1').digest('base64');
+
 /** base64(SHA-1(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')) */
 export function computeAcceptKey(key: string): string {
-  return createHash('sha1').update(key + WEBSOCKET_GUID, 'latin1').digest('base64');
+  // The key is ASCII (validated base64, or made by our client): its UTF-8 and latin1 bytes agree.
+  return sha1Base64(key + WEBSOCKET_GUID);
 }
 
 /**
@@ -146,6 +156,10 @@ export function serializeResponseHead(lines: readonly string[]): string {
 /**
  * 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: …\r\n' + optional Sec-WebSocket-Protocol / Sec-WebSocket-Extensions + extra lines (as given, already 'Name: value') + '\r\n'
  *
+ * The same bytes as serializeResponseHead(acceptResponseLines(…)) in one concatenation: what the
+ * server writes when no 'headers' listener can change the lines. The fixed lines are ours and
+ * are not re-checked; the protocol, the extensions and the extra lines are.
+ *
  * Throws a TypeError when a value would break the response into extra lines (CR, LF or another
  * control character): those come from the application, never from the peer, and writing them
  * would let a value inject headers. Like the client's request, it is meant to be written as 'latin1'.
@@ -154,9 +168,12 @@ export function buildAcceptResponse(
   acceptKey: string,
   options: { protocol?: string; extensions?: string; extraHeaderLines?: string[] },
 ): string {
-  const lines = acceptResponseLines(acceptKey, options);
-  for (const line of options.extraHeaderLines ?? []) lines.push(line);
-  return serializeResponseHead(lines);
+  let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey}\r\n`;
+  const { protocol, extensions, extraHeaderLines } = options;
+  if (protocol !== undefined && protocol !== '') head += `${headerLine('Sec-WebSocket-Protocol', protocol)}\r\n`;
+  if (extensions !== undefined && extensions !== '') head += `${headerLine('Sec-WebSocket-Extensions', extensions)}\r\n`;
+  if (extraHeaderLines !== undefined) for (const line of extraHeaderLines) head += `${checkedRawLine(line)}\r\n`;
+  return `${head}\r\n`;
 }
 
 /**

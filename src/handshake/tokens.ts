@@ -5,30 +5,44 @@
 const HTAB = 0x09;
 const SPACE = 0x20;
 
-/** tchar of RFC 7230 §3.2.6: ALPHA, DIGIT and !#$%&'*+-.^_`|~ */
-const TOKEN_CHARS = buildTokenTable();
+/** CHAR_CLASS bit: tchar of RFC 7230 §3.2.6 (ALPHA, DIGIT and !#$%&'*+-.^_`|~). */
+export const TOKEN = 1;
+/** CHAR_CLASS bit: may appear in a header field value (HTAB, SP, VCHAR, obs-text; RFC 7230 §3.2). */
+export const FIELD_VALUE = 2;
+/** CHAR_CLASS bit: visible ASCII (VCHAR), what a request target is made of once percent-encoded. */
+export const VISIBLE = 4;
 
-function buildTokenTable(): Uint8Array {
-  const table = new Uint8Array(128);
-  for (let code = 0x30; code <= 0x39; code++) table[code] = 1;
-  for (let code = 0x41; code <= 0x5a; code++) table[code] = 1;
-  for (let code = 0x61; code <= 0x7a; code++) table[code] = 1;
-  for (const symbol of "!#$%&'*+-.^_`|~") table[symbol.charCodeAt(0)] = 1;
+/**
+ * The class bits of every byte (or latin1 char code), so that a parser checks a character with
+ * one table load whatever it is looking for.
+ */
+export const CHAR_CLASS = buildCharClasses();
+
+function buildCharClasses(): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let code = 0x30; code <= 0x39; code++) table[code] |= TOKEN;
+  for (let code = 0x41; code <= 0x5a; code++) table[code] |= TOKEN;
+  for (let code = 0x61; code <= 0x7a; code++) table[code] |= TOKEN;
+  for (const symbol of "!#$%&'*+-.^_`|~") table[symbol.charCodeAt(0)] |= TOKEN;
+  for (let code = 0x21; code < 0x7f; code++) table[code] |= VISIBLE;
+  // Every other control character, including NUL, CR, LF and DEL, is refused in a value: CR and
+  // LF would split the message, and NUL is read differently by different parsers.
+  table[HTAB] |= FIELD_VALUE;
+  for (let code = SPACE; code <= 0xff; code++) if (code !== 0x7f) table[code] |= FIELD_VALUE;
   return table;
 }
 
 /** Whether a character (or byte) code is a tchar (RFC 7230 §3.2.6). */
 export function isTokenChar(code: number): boolean {
-  return code < 128 && TOKEN_CHARS[code] === 1;
+  return code < 256 && (CHAR_CLASS[code]! & TOKEN) !== 0;
 }
 
 /**
  * Whether a code may appear in a header field value: HTAB, SP, VCHAR or obs-text
- * (RFC 7230 §3.2). Every other control character, including NUL, CR, LF and DEL, is refused:
- * CR and LF would split the message, and NUL is read differently by different parsers.
+ * (RFC 7230 §3.2); see CHAR_CLASS.
  */
 export function isFieldValueChar(code: number): boolean {
-  return code === HTAB || (code >= SPACE && code <= 0xff && code !== 0x7f);
+  return code < 256 && (CHAR_CLASS[code]! & FIELD_VALUE) !== 0;
 }
 
 /** Optional whitespace, OWS of RFC 7230 §3.2.3. */
@@ -99,7 +113,19 @@ export function parseTokenList(value: string): string[] | null {
  */
 export function headerHasToken(value: string | undefined, token: string): boolean {
   if (value === undefined || token.length === 0) return false;
-  return !everyListElement(value, (start, end) => !equalsIgnoringAsciiCase(value, start, end, token));
+  // Walks the elements itself, without a visitor closure: it runs three times per handshake.
+  let elementStart = 0;
+  while (elementStart <= value.length) {
+    let elementEnd = value.indexOf(',', elementStart);
+    if (elementEnd === -1) elementEnd = value.length;
+    let start = elementStart;
+    let end = elementEnd;
+    while (start < end && isOptionalWhitespace(value.charCodeAt(start))) start++;
+    while (end > start && isOptionalWhitespace(value.charCodeAt(end - 1))) end--;
+    if (equalsIgnoringAsciiCase(value, start, end, token)) return true;
+    elementStart = elementEnd + 1;
+  }
+  return false;
 }
 
 function equalsIgnoringAsciiCase(value: string, start: number, end: number, expected: string): boolean {

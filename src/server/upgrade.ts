@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { parseExtensions } from '../handshake/extensions.js';
 import { negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
-import { acceptResponseLines, computeAcceptKey, serializeResponseHead, validateUpgradeRequest } from '../handshake/server.js';
+import { acceptResponseLines, buildAcceptResponse, computeAcceptKey, serializeResponseHead, validateUpgradeRequest } from '../handshake/server.js';
 import { PerMessageDeflate } from '../transport/deflate-codec.js';
 import { isBoundSocket } from '../transport/socket-binding.js';
 import { WebSocket } from '../websocket.js';
@@ -48,9 +48,12 @@ const EXTENSIONS_ERROR = 'Invalid or unacceptable Sec-WebSocket-Extensions heade
  * failure the socket gets an HTTP error and is closed (or 'wsClientError' is emitted).
  */
 export function runUpgrade(host: UpgradeHost, req: UpgradeRequest, socket: Duplex, head: Buffer, callback: UpgradeCallback): void {
-  socket.on('error', onHandshakeSocketError);
-  // Issue 15: refused before any work or WebSocket object (a standalone request already counted itself as pending).
-  if (host.atCapacity && !host.isPending(socket)) {
+  // A standalone request comes from the front door, which listens for errors already (and
+  // counted it as pending); a second listener would only outlive the handshake.
+  const pending = host.isPending(socket);
+  if (!pending) socket.on('error', onHandshakeSocketError);
+  // Issue 15: refused before any work or WebSocket object.
+  if (host.atCapacity && !pending) {
     abortHandshake(socket, 503);
     return;
   }
@@ -171,11 +174,14 @@ function completeUpgrade(host: UpgradeHost, plan: UpgradePlan, req: UpgradeReque
   const ws = new WebSocketClass(null);
   const protocol = selectProtocol(host, plan.offeredProtocols, req);
   const extensions = plan.deflate === null ? '' : plan.deflate.response;
-  const lines = acceptResponseLines(computeAcceptKey(plan.key), { protocol, extensions });
-  host.emit('headers', lines, req);
+  const acceptKey = computeAcceptKey(plan.key);
+  // 'headers' listeners get the lines to change (as in ws). Without one nobody can see them, and
+  // the head is one concatenation instead of an array, an event and a check of every line.
+  const lines = host.listenerCount('headers') === 0 ? null : acceptResponseLines(acceptKey, { protocol, extensions });
+  if (lines !== null) host.emit('headers', lines, req);
   let response: string;
   try {
-    response = serializeResponseHead(lines);
+    response = lines === null ? buildAcceptResponse(acceptKey, { protocol, extensions }) : serializeResponseHead(lines);
   } catch {
     // A 'headers' listener or handleProtocols produced a line that would split the response.
     abortHandshake(socket, 500);
