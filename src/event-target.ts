@@ -4,9 +4,11 @@
 // builds the event object, so both styles see the same order.
 
 import type { EventEmitter } from 'node:events';
-import type { Data } from './websocket-events.js';
 
 export type BrowserEventType = 'open' | 'message' | 'close' | 'error';
+
+/** A message as MessageEvent.data holds it: text messages are strings (also exported by websocket-events.ts). */
+export type Data = string | Buffer | ArrayBuffer | Buffer[];
 
 /**
  * What dispatches the events, registered from above: websocket.ts adds `target: WebSocket` with a

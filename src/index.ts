@@ -8,6 +8,8 @@ export { WebSocket, WebSocketServer, createWebSocketStream };
 export { Sender, Receiver, PerMessageDeflate, extension, subprotocol } from './ws-compat/index.js';
 /** ws exports the server class under this name too. */
 export { WebSocketServer as Server };
+// WebSocket.Server, WebSocket.ServerOptions...: a types-only augmentation, exporting no name of its own.
+export type * from './server/ws-namespace.js';
 export type { ClientOptions, FinishRequestCallback, SendOptions, BinaryType } from './websocket.js';
 export type { UpgradeRequest, VerifyClientCallback } from './server/websocket-server.js';
 // The names ws's types export (issue 11), so that `import { type RawData } from 'ws6455'` compiles as with ws.

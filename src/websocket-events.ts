@@ -14,8 +14,8 @@ import type { CloseEvent, ErrorEvent, Event, MessageEvent } from './event-target
  */
 export type RawData = Buffer | ArrayBuffer | Buffer[];
 
-/** A message as MessageEvent.data holds it: text messages are strings. */
-export type Data = string | Buffer | ArrayBuffer | Buffer[];
+/** A message as MessageEvent.data holds it (declared with the event classes, below this file). */
+export type { Data } from './event-target.js';
 
 /** What the TLS options accept for certificates and keys. */
 export type CertMeta = string | string[] | Buffer | Buffer[];
@@ -58,6 +58,16 @@ export interface EventListenerOptions {
 export type WebSocketEventListener<K extends keyof WebSocketEventMap> =
   | ((event: WebSocketEventMap[K]) => void)
   | { handleEvent(event: WebSocketEventMap[K]): void };
+
+/** The EventTarget API of the WebSocket, installed on its prototype by event-target.ts. */
+export interface BrowserEventApi {
+  addEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>, options?: EventListenerOptions) => void;
+  removeEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>) => void;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+}
 
 /**
  * What send() accepts, as ws accepts it: strings, Buffers, typed arrays and DataViews, array

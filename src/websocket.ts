@@ -15,9 +15,7 @@ import { installBrowserApi } from './event-target.js';
 import type * as Http from 'node:http';
 import type * as EventClasses from './event-target.js';
 import type * as Events from './websocket-events.js';
-import type { BufferLike, EventListenerOptions, WebSocketEventListener, WebSocketEventMap, WebSocketEvents } from './websocket-events.js';
-import type * as ServerTypes from './server/server-types.js';
-import type { WebSocketServer } from './server/websocket-server.js';
+import type { BrowserEventApi, BufferLike, WebSocketEvents } from './websocket-events.js';
 import { checkCloseArguments, controlPayload, convertBinary, isBlob, normalizeMessageData, toBuffer, type SendableData } from './message-data.js';
 import { acceptingServerOf, installTopicsApi } from './accepting-server.js';
 import { installWsInternals } from './ws-compat/internals.js';
@@ -26,9 +24,8 @@ export { ReadyState, type BinaryType, type SendOptions, type SocketSettings } fr
 
 /** Options of `new WebSocket(url, protocols, options)` (the client). */
 export interface ClientOptions extends ClientOptionsFor<WebSocket> {}
-
 /** The client's finishRequest option: set headers on the request, then call `request.end()`. */
-export type FinishRequestCallback = (request: Http.ClientRequest, websocket: WebSocket) => void;
+export type FinishRequestCallback = WebSocket.FinishRequestCallback;
 
 export class WebSocket extends EventEmitter implements ConnectionHandler {
   // Read-only on the class and its prototype, as in ws (defineWsShape below), not copied into instances.
@@ -333,26 +330,16 @@ export class WebSocket extends EventEmitter implements ConnectionHandler {
   onClosed(): void {
     this.emitClose(this.session.closeCode, this.session.closeReason);
   }
-
-  // ---- EventTarget API (installed on the prototype by event-target.ts) ------------------------
-
-  declare addEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>, options?: EventListenerOptions) => void;
-  declare removeEventListener: <K extends keyof WebSocketEventMap>(type: K, listener: WebSocketEventListener<K>) => void;
-  declare onopen: ((event: EventClasses.Event) => void) | null;
-  declare onmessage: ((event: EventClasses.MessageEvent) => void) | null;
-  declare onclose: ((event: EventClasses.CloseEvent) => void) | null;
-  declare onerror: ((event: EventClasses.ErrorEvent) => void) | null;
 }
 
 installBrowserApi(WebSocket.prototype);
-
 defineWsShape(WebSocket);
 installTopicsApi(WebSocket.prototype);
 installWsInternals(WebSocket.prototype);
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the string | symbol fallback is EventEmitter's own signature */
-/** Typed listeners for every event (websocket-events.ts), with EventEmitter's signature as the fallback. */
-export interface WebSocket {
+/** Typed listeners for every event, with EventEmitter's signature as the fallback; the EventTarget API (event-target.ts). */
+export interface WebSocket extends BrowserEventApi {
   on<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
   on(event: string | symbol, listener: (this: this, ...args: any[]) => void): this;
   once<K extends keyof WebSocketEvents>(event: K, listener: (this: this, ...args: WebSocketEvents[K]) => void): this;
@@ -370,7 +357,7 @@ export interface WebSocket {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-/** The names ws's types keep under `WebSocket.` (types only; CommonJS adds the values, see build.mjs). */
+/** ws's names under `WebSocket.`: types only (CommonJS adds the values: build.mjs). */
 export declare namespace WebSocket {
   export type RawData = Events.RawData;
   export type Data = Events.Data;
@@ -387,22 +374,22 @@ export declare namespace WebSocket {
   export type WebSocketEventMap = Events.WebSocketEventMap;
   export type WebSocketEvents = Events.WebSocketEvents;
   export type PerMessageDeflateOptions = import('./handshake/permessage-deflate.js').PerMessageDeflateOptions;
-  export type FinishRequestCallback = FinishRequestCallbackOfWs;
-  export type VerifyClientCallbackSync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerTypes.VerifyClientCallbackSync<Request>;
-  export type VerifyClientCallbackAsync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerTypes.VerifyClientCallbackAsync<Request>;
-  export type ServerOptions<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerTypes.ServerOptions<T, U>;
-  export type Server<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerOfWs<T, U>;
+  export type FinishRequestCallback = (request: Http.ClientRequest, websocket: WebSocket) => void;
+  export type VerifyClientCallbackSync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerType<'verifySync', typeof WebSocket, typeof Http.IncomingMessage, Request>;
+  export type VerifyClientCallbackAsync<Request extends Http.IncomingMessage = Http.IncomingMessage> = ServerType<'verifyAsync', typeof WebSocket, typeof Http.IncomingMessage, Request>;
+  export type ServerOptions<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerType<'options', T, U>;
+  export type Server<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = ServerType<'server', T, U>;
   export type WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U extends typeof Http.IncomingMessage = typeof Http.IncomingMessage> = Server<T, U>;
 }
-type ServerOfWs<T extends typeof WebSocket, U extends typeof Http.IncomingMessage> = WebSocketServer<T, U>;
+/** The server's types for the names above, filled in by server/ws-namespace.ts (the server imports this class, not the reverse). */
+export interface ServerTypes<T extends typeof WebSocket, U extends typeof Http.IncomingMessage, Request extends Http.IncomingMessage> {}
+type ServerType<Key extends string, T extends typeof WebSocket, U extends typeof Http.IncomingMessage, Request extends Http.IncomingMessage = Http.IncomingMessage> =
+  ServerTypes<T, U, Request>[Key & keyof ServerTypes<T, U, Request>];
 type ClientOptionsOfWs = ClientOptions;
-type FinishRequestCallbackOfWs = FinishRequestCallback;
 
-// event.target is this class (event-target.ts).
 declare module './event-target.js' {
-  interface EventTargetRegistry {
-    target: WebSocket;
-  }
+  /** event.target is this class (event-target.ts). */
+  interface EventTargetRegistry { target: WebSocket }
 }
 
 function emitHandshakeFailure(ws: WebSocket, error: Error | null): void {

@@ -9,7 +9,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from '../websocket.js';
-import type { ServerOptions as BaseServerOptions } from './websocket-server.js';
+import type { ServerOptions as BaseServerOptions } from './server-options.js';
 
 /** What verifyClient is told about a client. */
 export interface VerifyClientInfo<Request extends IncomingMessage = IncomingMessage> {
