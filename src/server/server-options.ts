@@ -4,21 +4,16 @@
 // uncaught RangeError at the first compressed handshake).
 
 import type net from 'node:net';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Server as HttpServer } from 'node:http';
 import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { validatePerMessageDeflateOptions, type PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import type { HeartbeatOptions } from './heartbeat.js';
 import type { SessionResumeOptions } from './session-resume.js'; // issue 16
 import type { WebSocket } from '../websocket.js';
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_PAYLOAD } from '../defaults.js';
+import type { UpgradeRequest, VerifyClientCallback, VerifyClientInfo } from './verify-client.js';
 
-export interface VerifyClientInfo {
-  origin: string | undefined;
-  secure: boolean;
-  req: UpgradeRequest;
-}
-export type VerifyClientCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string | number>) => void;
+export type { UpgradeRequest, VerifyClientCallback, VerifyClientInfo } from './verify-client.js';
 
 export interface ServerOptions {
   /** Listen on this port (standalone mode: a net server, HTTP parsed by ws6455 itself). */
@@ -97,11 +92,6 @@ export interface ServerOptions {
   /** ws 8.21: most automatic pongs waiting to be written. Accepted for compatibility. Default 60. */
   maxPendingAutoPongs?: number;
 }
-
-/** The request handed to 'connection' and the hooks: node's IncomingMessage in every mode. */
-export type UpgradeRequest = IncomingMessage & {
-  socket: Duplex & Partial<net.Socket> & { encrypted?: boolean; authorized?: boolean };
-};
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;

@@ -4,7 +4,7 @@
 
 import type { Duplex } from 'node:stream';
 import type { BroadcastOptions } from './broadcast.js';
-import type { VerifyClientCallback, VerifyClientInfo } from './server-options.js';
+import type { VerifyClientCallback, VerifyClientInfo } from './verify-client.js';
 import type { Session } from './session-log.js';
 import type { SendableData } from '../message-data.js';
 import type { WebSocket } from '../websocket.js';
