@@ -45,17 +45,24 @@ export function unmask(buffer: Buffer, key: Buffer): void {
 const KEY_POOL_SIZE = 8 * 1024;
 const keyPool = Buffer.allocUnsafeSlow(KEY_POOL_SIZE);
 let keyPoolOffset = KEY_POOL_SIZE;
+/** The key handed out: 4 bytes copied from the pool, so that no view is made per frame. */
+const currentKey = Buffer.allocUnsafeSlow(4);
 
 /**
  * 4 random bytes for a client frame's masking key (§5.3 requires an unpredictable key per
- * frame). The returned buffer is a view into a shared pool: use it before the next call.
+ * frame; each key is used once, the pool is refilled from the CSPRNG). The returned buffer is
+ * shared and overwritten by the next call: use it before then.
  */
 export function randomMaskKey(): Buffer {
   if (keyPoolOffset === KEY_POOL_SIZE) {
     randomFillSync(keyPool);
     keyPoolOffset = 0;
   }
-  const key = keyPool.subarray(keyPoolOffset, keyPoolOffset + 4);
-  keyPoolOffset += 4;
-  return key;
+  const at = keyPoolOffset;
+  currentKey[0] = keyPool[at]!;
+  currentKey[1] = keyPool[at + 1]!;
+  currentKey[2] = keyPool[at + 2]!;
+  currentKey[3] = keyPool[at + 3]!;
+  keyPoolOffset = at + 4;
+  return currentKey;
 }

@@ -1,7 +1,7 @@
 // RFC 6455 §5.3 masking: byte i XOR key[i % 4], at any offset and alignment.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasWasmMask, maskWasm, maskWordsInPlace } from '../../src/protocol/mask-kernels.js';
+import { hasWasmMask, maskBytes, maskWasm, maskWordsInPlace } from '../../src/protocol/mask-kernels.js';
 import { applyMask, randomMaskKey, unmask } from '../../src/protocol/mask.js';
 import { hex } from './helpers.js';
 
@@ -96,6 +96,22 @@ describe('masking kernels agree with the byte-wise reference', () => {
       kernel(buffer, key);
       expect(buffer.equals(referenceMask(original, key)), `size ${size}`).toBe(true);
     }
+  });
+
+  it('the byte kernel at every key phase, length and offset, writing nothing outside its range', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(3), fc.nat(5), fc.nat(5), keyArbitrary, (bytes, phase, sourceShift, outputShift, key) => {
+        const source = Buffer.alloc(bytes.length + sourceShift);
+        source.set(bytes, sourceShift);
+        const output = Buffer.alloc(bytes.length + outputShift + 4, 0xee);
+        maskBytes(source, sourceShift, output, outputShift, bytes.length, key, phase);
+        const expected = Buffer.from(bytes.map((byte, i) => byte ^ key[(i + phase) % 4]!));
+        expect(output.subarray(outputShift, outputShift + bytes.length).equals(expected)).toBe(true);
+        expect(output.subarray(0, outputShift).every((byte) => byte === 0xee)).toBe(true);
+        expect(output.subarray(outputShift + bytes.length).every((byte) => byte === 0xee)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('wasm kernel from one buffer into another at offsets leaves the source intact', () => {
