@@ -85,8 +85,9 @@ export class HttpHeadParser {
   private outcome: HeadParseResult = INCOMPLETE;
   /** Bytes of the lines already parsed, LF included. */
   private consumedBytes = 0;
-  /** The line whose LF has not arrived yet (latin1, one char per byte); only read once complete. */
-  private partialLine = '';
+  /** The bytes of the line whose LF has not arrived yet, in [0, partialLength); read once complete. */
+  private partialBytes: Buffer | null = null;
+  private partialLength = 0;
   /** Whether the start of the partial start line has been checked as far as it can be. */
   private startLinePrefixChecked = false;
 
@@ -111,7 +112,7 @@ export class HttpHeadParser {
   push(chunk: Buffer): HeadParseResult {
     if (this.state === ParserState.Finished) return this.repeatOutcome(chunk);
     // Never more text than the head may still hold: past it, no line end can come in time.
-    const room = this.maxHeaderSize - this.consumedBytes - this.partialLine.length;
+    const room = this.maxHeaderSize - this.consumedBytes - this.partialLength;
     const windowEnd = Math.min(chunk.length, room);
     const text = (chunk as Latin1Sliceable).latin1Slice(0, windowEnd);
     let offset = 0;
@@ -125,7 +126,7 @@ export class HttpHeadParser {
     }
     // Checked before buffering, so at most limit + one chunk is ever held.
     if (windowEnd < chunk.length) return this.fail(this.tooLarge());
-    return this.keepPartialLine(offset === 0 ? text : text.slice(offset));
+    return this.keepPartialLine(chunk, text, offset);
   }
 
   /** After the head, a chunk is all frames; after an error, the error stands. */
@@ -135,34 +136,52 @@ export class HttpHeadParser {
 
   /** The line of text[offset, lineFeed), after whatever of it arrived before. */
   private takeLine(text: string, offset: number, lineFeed: number): LineOutcome {
-    const partial = this.partialLine;
-    this.consumedBytes += partial.length + lineFeed + 1 - offset;
-    if (partial === '') return this.parseLine(text, offset, lineFeed);
-    // A line that arrived in pieces: flattened once, when complete (no per-piece copy).
-    const line = partial + text.slice(offset, lineFeed);
-    this.partialLine = '';
+    const partialLength = this.partialLength;
+    this.consumedBytes += partialLength + lineFeed + 1 - offset;
+    if (partialLength === 0) return this.parseLine(text, offset, lineFeed);
+    // A line that arrived in pieces becomes text once, when complete.
+    const line = (this.partialBytes as Latin1Sliceable).latin1Slice(0, partialLength) + text.slice(offset, lineFeed);
+    this.partialBytes = null;
+    this.partialLength = 0;
     this.startLinePrefixChecked = false;
     return this.parseLine(line, 0, line.length);
   }
 
-  private keepPartialLine(tail: string): HeadParseResult {
+  /** The rest of the chunk, text[offset…] (chunk bytes at the same offsets), has no line end. */
+  private keepPartialLine(chunk: Buffer, text: string, offset: number): HeadParseResult {
     if (this.state === ParserState.StartLine) {
-      const error = this.checkStartLinePrefix(tail);
+      const error = this.checkStartLinePrefix(text, offset);
       if (error !== undefined) return this.fail(error);
     }
-    // Concatenated lazily (a rope): a line trickled one byte per read costs no copy per byte.
-    if (tail.length > 0) this.partialLine += tail;
+    if (offset < text.length) this.appendPartial(chunk, offset, text.length);
     return INCOMPLETE;
+  }
+
+  /**
+   * Copied into one growing buffer: a few trailing bytes must not pin a whole socket chunk, and a
+   * line trickled one byte per read must cost neither a Buffer nor a string per byte (a string
+   * rope cost 17 bytes of heap per byte received: test/hostile/fragment-amplification.test.ts).
+   */
+  private appendPartial(chunk: Buffer, start: number, end: number): void {
+    const needed = this.partialLength + end - start;
+    let buffer = this.partialBytes;
+    if (buffer === null || buffer.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, (buffer?.length ?? 32) * 2), Math.max(needed, this.maxHeaderSize)));
+      if (buffer !== null) buffer.copy(grown, 0, 0, this.partialLength);
+      buffer = this.partialBytes = grown;
+    }
+    chunk.copy(buffer, this.partialLength, start, end);
+    this.partialLength = needed;
   }
 
   /**
    * Fails fast on a peer that does not speak HTTP at all (a TLS ClientHello on a plain port,
    * a stray binary protocol) instead of waiting for a line end that may never come.
    */
-  private checkStartLinePrefix(tail: string): HeadParseError | undefined {
-    const before = this.partialLine.length;
-    for (let index = 0; index < tail.length && !this.startLinePrefixChecked; index++) {
-      const code = tail.charCodeAt(index);
+  private checkStartLinePrefix(text: string, offset: number): HeadParseError | undefined {
+    const before = this.partialLength - offset;
+    for (let index = offset; index < text.length && !this.startLinePrefixChecked; index++) {
+      const code = text.charCodeAt(index);
       const position = before + index;
       if (code === CR) {
         this.startLinePrefixChecked = true;
@@ -293,7 +312,8 @@ export class HttpHeadParser {
   }
 
   private fail(error: HeadParseError): HeadParseResult {
-    this.partialLine = '';
+    this.partialBytes = null;
+    this.partialLength = 0;
     return this.finish(error);
   }
 
