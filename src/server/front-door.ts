@@ -20,9 +20,13 @@ export class PendingHandshake {
   private readonly parser: HttpHeadParser;
   /** The whole handshake must finish by then: a per-byte idle timer alone lets a slowloris peer trickle forever. */
   readonly deadline: number;
+  /** @internal the neighbours in the server's PendingSockets list */
+  previousPending: PendingHandshake | null = null;
+  /** @internal */
+  nextPending: PendingHandshake | null = null;
   constructor(
     private readonly server: FrontDoorHost,
-    private readonly socket: net.Socket,
+    readonly socket: net.Socket,
   ) {
     this.parser = new HttpHeadParser({ kind: 'request', maxHeaderSize: server.options.maxHeaderSize });
     const timeout = server.options.handshakeTimeout;
