@@ -3,9 +3,10 @@
 // handshake is linked into a list, and the socket points to it through one symbol-keyed field.
 //
 // Why: a Map keyed by fresh sockets (an identity hash per socket, an old-generation table full of
-// pointers to young objects, set + has + get + delete per handshake) cost ~8 µs of server CPU per
-// handshake: 161.7 (157-194) vs 153.2 (151-158) µs with this list, 7 alternating rounds of 10,000
-// handshakes on fresh servers (A/B harness on bench/loadgen.mjs's connect mode, 2026-12-01).
+// pointers to young objects, set + has + get + delete per handshake) cost 3-12 µs of server CPU
+// per handshake: 161.7 vs 153.2, 139.5 vs 136.7 and 154.9 vs 143.3 µs with this list (three
+// series of 7 alternating rounds of 10,000 handshakes on fresh servers, A/B harness on
+// bench/loadgen.mjs's connect mode, 2026-12-01).
 // Every socket gets the field at accept and keeps it (cleared to undefined, never deleted), so
 // all sockets of a server share one hidden class.
 
