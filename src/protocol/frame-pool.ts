@@ -11,21 +11,34 @@
 // sockets that copy or write what they are given before calling back (net.Socket, tls.TLSSocket).
 // A frame that is never released only shrinks the pool; when it is full, frames fall back to a
 // Buffer of their own.
-import { wasmFrameRegion, wasmKeyWord } from './mask-kernels.js';
+import { wasmFrameRegion, wasmKeyWord, type WasmFrameRegion } from './mask-kernels.js';
 
 /** Allocation unit: a frame takes whole units, so the free list stays short. */
 const UNIT = 4096;
 /** Payloads are copied and masked in blocks of this size, so each block is XORed while in cache. */
 const MASK_BLOCK = 64 * 1024;
 
-const region = wasmFrameRegion;
-const regionStart = region?.start ?? 0;
-const unitCount = region === null ? 0 : Math.floor((region.bytes.length - region.start) / UNIT);
+/** The region, set up on the first masked frame: a process that never masks never grows it. */
+let region: WasmFrameRegion | null | undefined;
+let regionStart = 0;
 /** Free runs of units, sorted by start and never adjacent: [start, end) in freeStarts/freeEnds. */
-const freeStarts: number[] = unitCount > 0 ? [0] : [];
-const freeEnds: number[] = unitCount > 0 ? [unitCount] : [];
+const freeStarts: number[] = [];
+const freeEnds: number[] = [];
 /** Units held by the allocation starting at a unit; 0 where none starts. */
-const heldUnits = new Uint32Array(unitCount);
+let heldUnits = new Uint32Array(0);
+
+function openRegion(): WasmFrameRegion | null {
+  region = wasmFrameRegion();
+  if (region === null) return null;
+  regionStart = region.start;
+  const unitCount = Math.floor((region.bytes.length - region.start) / UNIT);
+  heldUnits = new Uint32Array(unitCount);
+  if (unitCount > 0) {
+    freeStarts.push(0);
+    freeEnds.push(unitCount);
+  }
+  return region;
+}
 
 /** First fit: the start unit of `units` free units, or -1 when no run is long enough. */
 function allocateUnits(units: number): number {
@@ -73,6 +86,7 @@ function releaseUnits(start: number): void {
  * `headerLength` bytes are left for the caller to fill with the header.
  */
 export function maskIntoPool(payload: Uint8Array, headerLength: number, key: Uint8Array): Buffer | null {
+  const region = openedRegion();
   if (region === null) return null;
   const length = payload.length;
   // The header ends where the payload starts, on a 16-byte boundary; the last 16-byte unit
@@ -93,9 +107,13 @@ export function maskIntoPool(payload: Uint8Array, headerLength: number, key: Uin
   return Buffer.from(bytes.buffer, frameOffset, headerLength + length);
 }
 
+function openedRegion(): WasmFrameRegion | null {
+  return region === undefined ? openRegion() : region;
+}
+
 /** Whether `frame` lies in the pool (and must go back with releasePooledFrame once written). */
 export function isPooledFrame(frame: Uint8Array): boolean {
-  return region !== null && frame.buffer === region.bytes.buffer && frame.byteOffset >= regionStart;
+  return region != null && frame.buffer === region.bytes.buffer && frame.byteOffset >= regionStart;
 }
 
 /** The socket is done with `frame`: its memory may be reused. Anything else is ignored. */
@@ -106,7 +124,8 @@ export function releasePooledFrame(frame: Uint8Array): void {
 
 /** Free units, for tests: all of them once every frame is released. */
 export function pooledUnitsFree(): { free: number; total: number } {
+  openedRegion();
   let free = 0;
   for (let i = 0; i < freeStarts.length; i++) free += freeEnds[i]! - freeStarts[i]!;
-  return { free, total: unitCount };
+  return { free, total: heldUnits.length };
 }

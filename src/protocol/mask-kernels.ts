@@ -85,42 +85,31 @@ const WASM_MASK_MODULE = Uint8Array.from([
 ]);
 
 interface WasmMask {
-  /** The module's first 64 KiB page: maskWasm's scratch space. */
+  /** The module's first 64 KiB page: maskWasm's scratch space (replaced when the memory grows). */
   memory: Uint8Array;
-  /** The whole memory, scratch page and frame region (frame-pool.ts). */
-  all: Uint8Array;
   mask: (at: number, end: number, key: number) => void;
+  exports: WasmExports;
+}
+
+interface WasmExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  mask: WasmMask['mask'];
 }
 
 /** The slice of the WebAssembly JS API used here (lib ES2022 and @types/node 20 do not type it). */
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => {
-    exports: { memory: { buffer: ArrayBuffer; grow(pages: number): number }; mask: WasmMask['mask'] };
-  };
+  Instance: new (module: object) => { exports: WasmExports };
 }
 
 const WASM_PAGE = 64 * 1024;
-/**
- * Pages after the scratch page where frame-pool.ts keeps outgoing masked frames (8 MiB). The
- * memory grows to its final size here, once, before any view of it exists: growing later would
- * detach the ArrayBuffer under frames still queued for a socket. Pages the pool never uses are
- * never touched, so they cost address space, not resident memory.
- */
-const FRAME_REGION_PAGES = 128;
 
 function instantiateWasmMask(): WasmMask | null {
   const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   if (api === undefined) return null;
   try {
     const { exports } = new api.Instance(new api.Module(WASM_MASK_MODULE));
-    try {
-      exports.memory.grow(FRAME_REGION_PAGES);
-    } catch {
-      // No room to grow: masking works as before, the frame pool stays empty.
-    }
-    const buffer = exports.memory.buffer;
-    return { memory: new Uint8Array(buffer, 0, WASM_PAGE), all: new Uint8Array(buffer), mask: exports.mask };
+    return { memory: new Uint8Array(exports.memory.buffer, 0, WASM_PAGE), mask: exports.mask, exports };
   } catch {
     // A runtime without WebAssembly SIMD: the word loop serves instead.
     return null;
@@ -129,17 +118,41 @@ function instantiateWasmMask(): WasmMask | null {
 
 const wasmMask = instantiateWasmMask();
 
-/**
- * The part of the WebAssembly memory past the scratch page, for frames masked in place
- * (frame-pool.ts): `bytes` views the whole memory, the region is [start, bytes.length).
- * `maskInPlace(at, end, keyWord)` XORs every 16-byte unit from `at` while below `end`, so it
- * may touch up to 15 bytes past `end`. null without WebAssembly SIMD.
- */
-export const wasmFrameRegion: {
+/** Frames masked in place in the WebAssembly memory, past its scratch page (frame-pool.ts). */
+export interface WasmFrameRegion {
+  /** The whole memory; the region is [start, bytes.length). */
   bytes: Uint8Array;
   start: number;
+  /** XORs every 16-byte unit from `at` while below `end`: may touch up to 15 bytes past `end`. */
   maskInPlace: (at: number, end: number, keyWord: number) => void;
-} | null = wasmMask === null ? null : { bytes: wasmMask.all, start: WASM_PAGE, maskInPlace: wasmMask.mask };
+}
+
+/**
+ * Pages after the scratch page for frame-pool.ts (8 MiB). The memory grows to its final size
+ * once, on the first call, before any view of the region exists: growing later would detach
+ * the ArrayBuffer under frames still queued for a socket. Only processes that send masked
+ * frames (clients) grow it, and pages the pool never uses are never touched: address space,
+ * not resident memory (V8 counts the whole memory in process.memoryUsage().external).
+ */
+const FRAME_REGION_PAGES = 128;
+let frameRegion: WasmFrameRegion | null | undefined;
+
+/** The frame region, grown on first use; null without WebAssembly SIMD or room to grow. */
+export function wasmFrameRegion(): WasmFrameRegion | null {
+  if (frameRegion !== undefined) return frameRegion;
+  frameRegion = null;
+  if (wasmMask === null) return null;
+  try {
+    wasmMask.exports.memory.grow(FRAME_REGION_PAGES);
+  } catch {
+    return null; // Masking goes on through the scratch page; frames get Buffers of their own.
+  }
+  // Growing detached the old ArrayBuffer: the scratch view is made again over the new one.
+  const buffer = wasmMask.exports.memory.buffer;
+  wasmMask.memory = new Uint8Array(buffer, 0, WASM_PAGE);
+  frameRegion = { bytes: new Uint8Array(buffer), start: WASM_PAGE, maskInPlace: wasmMask.mask };
+  return frameRegion;
+}
 
 /** The key as the little-endian 32-bit word the module splats (wasm memory is little-endian). */
 export function wasmKeyWord(key: Uint8Array): number {

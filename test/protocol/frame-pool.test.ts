@@ -1,10 +1,12 @@
 // §5.3 masked frames built in the reusable frame pool (frame-pool.ts): exact bytes for every
 // length and key, memory never handed out twice before it is released, a full pool falling back
-// to a Buffer of the frame's own, and every unit back once every frame is released.
+// to a Buffer of the frame's own, every unit back once every frame is released, and the
+// scratch-page kernel still exact after the pool grew the WebAssembly memory.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPooledFrame, pooledUnitsFree, releasePooledFrame } from '../../src/protocol/frame-pool.js';
 import { encodeFrame, frameHeaderLength } from '../../src/protocol/frame-writer.js';
+import { unmask } from '../../src/protocol/mask.js';
 import { Opcode } from '../../src/protocol/opcodes.js';
 
 const keyArbitrary = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((bytes) => Buffer.from(bytes));
@@ -113,6 +115,17 @@ describe('§5.3 masked frames from the frame pool', () => {
     const frame = encodeMasked(payload, key);
     expect(isPooledFrame(frame)).toBe(false);
     expectFrame(frame, payload, key);
+  });
+
+  it('unmasking through the scratch page stays exact once the pool has grown the memory', () => {
+    encodeMasked(payloadOf(8000, 1), Buffer.from([1, 2, 3, 4]));
+    const key = Buffer.from([0xa1, 0xb2, 0xc3, 0xd4]);
+    for (const size of [300, 70_001]) {
+      const original = payloadOf(size, 2);
+      const buffer = Buffer.from(original);
+      unmask(buffer, key);
+      for (let i = 0; i < size; i++) if (buffer[i] !== (original[i]! ^ key[i & 3]!)) throw new Error(`byte ${i} of ${size}`);
+    }
   });
 
   it('small masked frames and unmasked frames stay out of the pool', () => {
