@@ -12,6 +12,7 @@ import type { HttpHead } from '../handshake/http-parser.js';
 import { headerHasToken } from '../handshake/tokens.js';
 import { SUPPORTED_VERSIONS } from '../handshake/server.js';
 import { PendingHandshake, requestFromHead, sweepPendingHandshakes, sweepPeriod } from './front-door.js';
+import { PendingSockets } from './pending-sockets.js';
 import { abortHandshake, onHandshakeSocketError } from './http-refusal.js';
 import type { PerMessageDeflateOptions } from '../handshake/permessage-deflate.js';
 import { TopicRegistry } from './topics.js';
@@ -52,7 +53,7 @@ export class WebSocketServer<T extends typeof WebSocket = typeof WebSocket, U ex
   private server: net.Server | null;
   private readonly ownsServer: boolean;
   /** Standalone mode: sockets whose handshake is not complete, so that close() can drop them. */
-  private readonly pendingSockets = new Map<Duplex, PendingHandshake>();
+  private readonly pendingSockets = new PendingSockets();
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly heartbeat: Heartbeat | null;
   private readonly topics = new TopicRegistry<WebSocket>();
