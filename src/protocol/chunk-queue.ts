@@ -136,6 +136,10 @@ export class ChunkQueue {
 
   private advanceChunk(): void {
     this.offset = 0;
+    // Let go of the consumed chunk now, not at the next compaction: a stream of frames that never
+    // ends on a read boundary (64 KiB frames in 64 KiB reads) otherwise kept up to 64 reads, 4 MiB,
+    // alive per connection (test/hostile/fragment-amplification.test.ts: 2.65 MB for 40 reads).
+    this.chunks[this.head] = EMPTY;
     this.head++;
     if (this.head === this.chunks.length) {
       // Everything consumed: the common case for a socket read holding whole frames.

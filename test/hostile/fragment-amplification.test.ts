@@ -10,6 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { activeResources, expectCleanAfter, frame, onCleanup, RawPeer, startEchoServer } from './helpers.js';
+import { FrameParser } from '../../src/protocol/frame-parser.js';
 
 const BINARY = 0x2;
 const CONTINUATION = 0x0;
@@ -161,5 +162,28 @@ describe('a request head trickled in 1-byte reads pins memory proportional to it
     for (const peer of [control.child, trickled.child]) peer.stdin!.end();
     await Promise.all([control.child, trickled.child].map((peer) => (peer.exitCode === null ? once(peer, 'exit') : undefined)));
     await expectCleanAfter(server, baseline);
+  });
+});
+
+describe('reads consumed by a frame are let go at once', () => {
+  it('64 KiB frames in 64 KiB reads (never ending on a read boundary) keep about one read, not the last 64', () => {
+    const parser = new FrameParser({ role: 'server', maxPayload: 0, allowRsv1: false });
+    const payload = Buffer.alloc(65_536, 7);
+    const frame = Buffer.concat([Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4]), payload]);
+    // And half a frame more: the last read does not empty the queue either.
+    const stream = Buffer.concat([...Array.from({ length: 40 }, () => frame), frame.subarray(0, 30_000)]);
+    const before = retainedMemory().buffers;
+    let frames = 0;
+    for (let at = 0; at < stream.length; at += 65_536) {
+      // Each read in memory of its own, as Node hands them over.
+      parser.push(Buffer.from(stream.subarray(at, at + 65_536)));
+      for (let next = parser.next(); next !== null && 'payload' in next; next = parser.next()) frames++;
+    }
+    expect(frames).toBe(40);
+    // Before the fix the queue held every consumed read since its last compaction: 40 × 64 KiB.
+    const retained = retainedMemory().buffers - before;
+    // The parser is still in use (a frame in progress), so what it holds counts.
+    expect(parser.bufferedBytes).toBeGreaterThan(0);
+    expect(retained).toBeLessThan(4 * 65_536);
   });
 });
