@@ -4,9 +4,8 @@
 // read from /proc, to show the server is not what limits). One JSON argument:
 // { library: 'ws6455' | 'ws', port, serverPid, connections, size, window, warmupMs, durationMs }.
 import { pathToFileURL } from 'node:url';
-import { endWindow, failAndExit, measureWindow } from '../lib/measure-window.mjs';
+import { failAndExit, measureClientWindow } from '../lib/measure-window.mjs';
 import { binaryPayload } from '../lib/payloads.mjs';
-import { processCpuMicros } from '../lib/process-cpu.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
@@ -47,13 +46,7 @@ async function run(WebSocket, { port, serverPid, connections, size, window, warm
     });
     for (let i = 0; i < window; i++) client.send(payload);
   }
-  const readCounters = () => {
-    const cpu = process.cpuUsage();
-    return { ...counters, clientCpuMicros: cpu.user + cpu.system, serverCpuMicros: processCpuMicros(serverPid) };
-  };
-  const result = await measureWindow({ warmupMs, durationMs, readCounters });
-  sending = false;
-  await endWindow(result);
+  await measureClientWindow({ counters, serverPid, warmupMs, durationMs, stop: () => (sending = false) });
   for (const client of clients) client.terminate();
 }
 

@@ -6,9 +6,8 @@
 // Same JSON argument as echo-client.mjs ({ port, serverPid, connections, size, window, ... }).
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { endWindow, failAndExit, measureWindow } from '../lib/measure-window.mjs';
+import { failAndExit, measureClientWindow } from '../lib/measure-window.mjs';
 import { binaryPayload } from '../lib/payloads.mjs';
-import { processCpuMicros } from '../lib/process-cpu.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
@@ -42,13 +41,7 @@ async function run({ port, serverPid, connections, size, window, warmupMs, durat
     });
     for (let i = 0; i < window; i++) socket.write(frame);
   }
-  const readCounters = () => {
-    const cpu = process.cpuUsage();
-    return { ...counters, clientCpuMicros: cpu.user + cpu.system, serverCpuMicros: processCpuMicros(serverPid) };
-  };
-  const result = await measureWindow({ warmupMs, durationMs, readCounters });
-  sending = false;
-  await endWindow(result);
+  await measureClientWindow({ counters, serverPid, warmupMs, durationMs, stop: () => (sending = false) });
   for (const socket of sockets) socket.destroy();
 }
 

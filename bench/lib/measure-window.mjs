@@ -2,6 +2,7 @@
 // runner over IPC as they happen, so the runner samples the server's CPU at the same moments
 // this process samples its counters; the IPC delay is about the same at both ends and cancels.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processCpuMicros } from './process-cpu.mjs';
 
 /** How long a child waits for the runner's `finish` before exiting on its own. */
 const FINISH_TIMEOUT_MS = 30_000;
@@ -54,4 +55,18 @@ export function failAndExit(error) {
   report({ type: 'error', message: error instanceof Error ? error.message : String(error) });
   process.exitCode = 1;
   setImmediate(() => process.exit(1));
+}
+
+/**
+ * A benchmark client's window: its own CPU and the server's read at the same instants as its
+ * counters; `stop()` is called when the window closes, before the runner is told.
+ */
+export async function measureClientWindow({ counters, serverPid, warmupMs, durationMs, stop }) {
+  const readCounters = () => {
+    const cpu = process.cpuUsage();
+    return { ...counters, clientCpuMicros: cpu.user + cpu.system, serverCpuMicros: processCpuMicros(serverPid) };
+  };
+  const result = await measureWindow({ warmupMs, durationMs, readCounters });
+  stop();
+  await endWindow(result);
 }
