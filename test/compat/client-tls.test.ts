@@ -1,42 +1,14 @@
 // wss: with ws's client and with ws6455's against the same TLS server (ws's doc/ws.md: the TLS
 // options a client passes through, e.g. ca, rejectUnauthorized, servername): errors and openings
 // compared. Needs openssl for a throwaway certificate.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { WebSocketServer as WsServer } from 'ws';
+import { opensslForTests, selfSignedCertificate } from '../support/tls-certificate.js';
 import { compareClientBehaviours, nextEvent, reportClientTally, type ClientScope } from './client-support.js';
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const opensslAvailable = hasOpenssl();
-if (!opensslAvailable && process.env.CI === 'true') throw new Error('openssl is required for the TLS compat tests in CI (apt-get install openssl)');
-
-/** A self-signed certificate for localhost and 127.0.0.1. */
-function selfSigned(): { cert: Buffer; key: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'ws6455-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const opensslAvailable = opensslForTests('the TLS compat tests');
 
 /** ws's server over https on a free port; logs the SNI name each TLS connection asked for. */
 async function tlsServer(scope: ClientScope, certificate: { cert: Buffer; key: Buffer }): Promise<{ port: number; names: string[] }> {
@@ -57,7 +29,7 @@ async function tlsServer(scope: ClientScope, certificate: { cert: Buffer; key: B
 if (!opensslAvailable) {
   it.skip('wss: compat tests need openssl (apt-get install openssl)', () => {});
 } else {
-  const certificate = selfSigned();
+  const certificate = selfSignedCertificate('localhost', 'IP:127.0.0.1,DNS:localhost');
   reportClientTally('client-tls');
   describe('wss: addresses and TLS options', () => {
     compareClientBehaviours([

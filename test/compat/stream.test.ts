@@ -8,6 +8,13 @@ import { compareClientBehaviours, describeError, reportClientTally, waitUntil, t
 
 reportClientTally('stream');
 
+/** A client to `url` wrapped by the implementation's createWebSocketStream, its events watched from the start. */
+function streamTo(scope: ClientScope, url: string) {
+  const ws = scope.client(url);
+  const duplex = scope.impl.createWebSocketStream(ws);
+  return { ws, duplex, saw: watch(scope, duplex) };
+}
+
 /** Logs the duplex's events (and whether it is destroyed) and returns a way to wait for one. */
 function watch(scope: ClientScope, duplex: Duplex): (event: string) => Promise<void> {
   const seen = new Set<string>();
@@ -40,9 +47,7 @@ describe('createWebSocketStream(websocket[, options])', () => {
       title: 'a round trip, then end(): finish, end and close in order, the server sees 1005',
       async run(scope) {
         const { url, closes } = await echoServer(scope);
-        const ws = scope.client(url);
-        const duplex = scope.impl.createWebSocketStream(ws);
-        const saw = watch(scope, duplex);
+        const { ws, duplex, saw } = streamTo(scope, url);
         ws.on('close', (code: number) => scope.note('ws close', code));
         duplex.write('hello');
         await saw('data');
@@ -56,9 +61,7 @@ describe('createWebSocketStream(websocket[, options])', () => {
       title: 'end() while CONNECTING: the WebSocket opens, then closes (1005)',
       async run(scope) {
         const { url, closes } = await echoServer(scope);
-        const ws = scope.client(url);
-        const duplex = scope.impl.createWebSocketStream(ws);
-        const saw = watch(scope, duplex);
+        const { ws, duplex, saw } = streamTo(scope, url);
         ws.on('open', () => scope.note('ws open'));
         ws.on('close', (code: number) => scope.note('ws close', code));
         duplex.end();
@@ -101,9 +104,7 @@ describe('createWebSocketStream(websocket[, options])', () => {
       title: "the server closes: the readable side ends; the stream is destroyed only after the writable side finishes",
       async run(scope) {
         const { url, peers } = await echoServer(scope);
-        const ws = scope.client(url);
-        const duplex = scope.impl.createWebSocketStream(ws);
-        const saw = watch(scope, duplex);
+        const { ws, duplex, saw } = streamTo(scope, url);
         duplex.resume();
         await new Promise((resolve) => ws.once('open', resolve));
         await waitUntil(() => peers.length > 0, 'the server socket');
@@ -119,9 +120,7 @@ describe('createWebSocketStream(websocket[, options])', () => {
       title: 'destroy(): the WebSocket is terminated, close follows its close; the server sees 1006',
       async run(scope) {
         const { url, closes } = await echoServer(scope);
-        const ws = scope.client(url);
-        const duplex = scope.impl.createWebSocketStream(ws);
-        const saw = watch(scope, duplex);
+        const { ws, duplex, saw } = streamTo(scope, url);
         ws.on('close', (code: number) => scope.note('ws close', code));
         await new Promise((resolve) => ws.once('open', resolve));
         duplex.destroy();
@@ -135,9 +134,7 @@ describe('createWebSocketStream(websocket[, options])', () => {
       async run(scope) {
         const { url, wss } = await scope.wsServer();
         wss.on('connection', (peer) => (peer as unknown as { _socket: { write(b: Buffer): void } })._socket.write(Buffer.from([0x85, 0x00])));
-        const ws = scope.client(url);
-        const duplex = scope.impl.createWebSocketStream(ws);
-        const saw = watch(scope, duplex);
+        const { ws, duplex, saw } = streamTo(scope, url);
         ws.on('close', (code: number) => scope.note('ws close', code));
         await saw('close');
       },

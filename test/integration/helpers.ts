@@ -3,13 +3,11 @@
 // drains in afterEach so that no socket, server or timer outlives its test.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { WebSocket, WebSocketServer, type ClientOptions, type ServerOptions } from '../../src/index.js';
+import { selfSignedCertificate, type Certificate } from '../support/tls-certificate.js';
 
 export const LOOPBACK = '127.0.0.1';
 /** A valid Sec-WebSocket-Key (RFC 6455 §1.3 example) and its accept value. */
@@ -237,24 +235,11 @@ export function hasProgram(name: string): boolean {
 }
 
 /**
- * A throwaway self-signed certificate for CN=localhost, made with openssl in a temp dir.
+ * A throwaway self-signed certificate for CN=localhost (test/support/tls-certificate.ts).
  * Returns null when openssl is missing (callers skip, or fail under CI via requireProgram).
  */
-export function makeCertificate(): { key: Buffer; cert: Buffer } | null {
-  if (!hasProgram('openssl')) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'ws6455-tls-'));
-  try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', keyPath, '-out', certPath],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(keyPath), cert: readFileSync(certPath) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function makeCertificate(): Certificate | null {
+  return hasProgram('openssl') ? selfSignedCertificate('localhost') : null;
 }
 
 /** Fail with a clear message instead of the test's global timeout when `promise` never settles. */
